@@ -1,0 +1,49 @@
+//! Embeds the default gazetteer and lexicon (`data/gazetteer`, `data/lexicon`) into the
+//! binary, so `newskg` works from any directory; `--data DIR` still overrides them at run
+//! time. Every file below those folders is embedded, so adding a file needs no Rust change.
+
+use std::{env, fs, path::Path};
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let mut files = Vec::new();
+    for sub in ["gazetteer", "lexicon"] {
+        collect(&root.join(sub), &root, &mut files);
+    }
+    files.sort();
+    let mut out = String::from("/// Files of the default data folder, as (path relative to `data/`, text).\npub static EMBEDDED: &[(&str, &str)] = &[\n");
+    for (rel, abs) in &files {
+        out.push_str(&format!("    ({rel:?}, include_str!({abs:?})),\n"));
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs");
+    fs::write(dest, out).unwrap();
+    println!("cargo:rerun-if-changed=data/gazetteer");
+    println!("cargo:rerun-if-changed=data/lexicon");
+}
+
+fn collect(dir: &Path, root: &Path, files: &mut Vec<(String, String)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.is_dir() {
+            collect(&path, root, files);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("tsv" | "toml" | "txt")
+        ) {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push((
+                rel,
+                path.canonicalize().unwrap().to_string_lossy().into_owned(),
+            ));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! newskg turns news articles about international relations into a knowledge graph:
+//! who did what to whom, with the sentence that says so.
+//!
+//! The pipeline flows one way (see ARCHITECTURE.md): [`input`] reads files into
+//! documents, [`article`] parses their header, [`text`] splits sentences and tokens,
+//! [`mentions`] finds entities and what refers to them, [`relations`] finds typed
+//! relations; [`extract`] runs the stages, [`eval`] scores them against gold files.
+//! Behaviour users want to change lives in data ([`gazetteer`], [`lexicon`]).
+
+pub mod article;
+pub mod data;
+pub mod eval;
+pub mod extract;
+pub mod gazetteer;
+pub mod generate;
+pub mod input;
+pub mod lexicon;
+pub mod mentions;
+pub mod model;
+pub mod relations;
+pub mod syntax;
+pub mod text;
+
+pub use extract::Extractor;
