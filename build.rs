@@ -31,19 +31,9 @@ fn collect(dir: &Path, root: &Path, files: &mut Vec<(String, String)>) {
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             collect(&path, root, files);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml" | "txt")
-        ) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            files.push((
-                rel,
-                path.canonicalize().unwrap().to_string_lossy().into_owned(),
-            ));
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("tsv" | "toml" | "txt")) {
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            files.push((rel, path.canonicalize().unwrap().to_string_lossy().into_owned()));
         }
     }
 }

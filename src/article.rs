@@ -45,15 +45,11 @@ pub fn content_id(text: &str) -> String {
 
 /// Parses `text` into an [`Article`]. Never fails: what cannot be understood is reported
 /// in the returned diagnostics and the text is kept whole as body.
-pub fn parse(
-    text: String,
-    source: &str,
-    format: Format,
-    given: &GivenMeta,
-) -> (Article, Vec<Diagnostic>) {
+pub fn parse(text: String, source: &str, format: Format, given: &GivenMeta) -> (Article, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut meta = ArticleMeta {
-        id: given.id.clone().unwrap_or_else(|| content_id(&text)),
+        id: content_id(&text),
+        external_id: given.id.clone(),
         source: source.to_string(),
         url: given.url.clone(),
         ..ArticleMeta::default()
@@ -73,7 +69,10 @@ pub fn parse(
                 match parse_date(header.date_text) {
                     Some(date) => meta.published = Some(date),
                     None => diags.push(Diagnostic::warning(
-                        format!("could not read the date {:?}; expected e.g. 'Published on July 04, 2025'", header.date_text),
+                        format!(
+                            "could not read the date {:?}; expected e.g. 'Published on July 04, 2025'",
+                            header.date_text
+                        ),
                         Some(header.date_offset),
                     )),
                 }
@@ -93,10 +92,9 @@ pub fn parse(
     if let Some(p) = &given.published {
         match parse_date(p) {
             Some(d) => meta.published = Some(d),
-            None => diags.push(Diagnostic::warning(
-                format!("could not read the date {p:?}; expected YYYY-MM-DD"),
-                None,
-            )),
+            None => {
+                diags.push(Diagnostic::warning(format!("could not read the date {p:?}; expected YYYY-MM-DD"), None))
+            }
         }
     }
     (Article { meta, text, body }, diags)
@@ -131,9 +129,7 @@ fn sample_header(text: &str) -> Option<Header<'_>> {
     let mut keywords = None;
     // The keywords line repeats the title; without it the next line is already body.
     let rest = &text[body_start..];
-    let mut after = lines_with_offsets(rest)
-        .skip(1)
-        .filter(|(_, l)| !l.trim().is_empty());
+    let mut after = lines_with_offsets(rest).skip(1).filter(|(_, l)| !l.trim().is_empty());
     if let Some((off, line)) = after.next() {
         let line_trim = line.trim();
         if line_trim.starts_with(title.as_str()) {
@@ -145,13 +141,7 @@ fn sample_header(text: &str) -> Option<Header<'_>> {
     while body_start < text.len() && text.as_bytes()[body_start].is_ascii_whitespace() {
         body_start += 1;
     }
-    Some(Header {
-        title,
-        date_text,
-        date_offset: date_off,
-        keywords,
-        body_start,
-    })
+    Some(Header { title, date_text, date_offset: date_off, keywords, body_start })
 }
 
 fn markdown_title(text: &str) -> Option<(String, usize)> {
@@ -187,10 +177,7 @@ pub fn parse_date(s: &str) -> Option<String> {
         if w.len() < 3 {
             return None;
         }
-        MONTHS
-            .iter()
-            .position(|m| m.starts_with(&w))
-            .map(|i| i as u32 + 1)
+        MONTHS.iter().position(|m| m.starts_with(&w)).map(|i| i as u32 + 1)
     };
     let (m, d, y) = match words.as_slice() {
         [a, b, c] if month_of(a).is_some() => (month_of(a)?, b.parse().ok()?, c.parse().ok()?),
@@ -214,20 +201,7 @@ fn parse_iso(s: &str) -> Option<String> {
 
 fn valid_date(y: i32, m: u32, d: u32) -> Option<String> {
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d == 0 || d > days[m as usize - 1] || !(1000..=9999).contains(&y) {
         return None;
     }
@@ -236,10 +210,10 @@ fn valid_date(y: i32, m: u32, d: u32) -> Option<String> {
 
 /// Words that are never keywords on their own.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from",
-    "with", "over", "under", "out", "up", "down", "back", "as", "its", "it", "his", "her", "their",
-    "our", "this", "that", "these", "those", "is", "are", "was", "were", "be", "new", "old", "big",
-    "strong", "major", "key", "more", "most", "ten", "two", "three", "year", "years", "table",
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "over", "under",
+    "out", "up", "down", "back", "as", "its", "it", "his", "her", "their", "our", "this", "that", "these", "those",
+    "is", "are", "was", "were", "be", "new", "old", "big", "strong", "major", "key", "more", "most", "ten", "two",
+    "three", "year", "years", "table",
 ];
 
 /// Deduplicates keywords case-insensitively (first spelling wins) and drops the repeated
@@ -248,23 +222,13 @@ const STOP_WORDS: &[&str] = &[
 pub fn clean_keywords(line: &str, title: &str) -> Vec<String> {
     let title_lc = title.to_lowercase();
     let title_words: Vec<String> = words_lc(&title_lc);
-    let raw: Vec<&str> = line
-        .split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .collect();
-    let multi_words: Vec<String> = raw
-        .iter()
-        .filter(|k| k.contains(' '))
-        .flat_map(|k| words_lc(&k.to_lowercase()))
-        .collect();
+    let raw: Vec<&str> = line.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+    let multi_words: Vec<String> =
+        raw.iter().filter(|k| k.contains(' ')).flat_map(|k| words_lc(&k.to_lowercase())).collect();
     let mut out: Vec<String> = Vec::new();
     for k in raw {
         let lc = k.to_lowercase();
-        if lc == title_lc
-            || STOP_WORDS.contains(&lc.as_str())
-            || out.iter().any(|o| o.to_lowercase() == lc)
-        {
+        if lc == title_lc || STOP_WORDS.contains(&lc.as_str()) || out.iter().any(|o| o.to_lowercase() == lc) {
             continue;
         }
         let single_lower = !k.contains(' ') && k.chars().next().is_some_and(char::is_lowercase);
@@ -277,10 +241,7 @@ pub fn clean_keywords(line: &str, title: &str) -> Vec<String> {
 }
 
 fn words_lc(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -291,12 +252,7 @@ mod tests {
 
     #[test]
     fn sample_header_is_read() {
-        let (a, diags) = parse(
-            SAMPLE.to_string(),
-            "x.txt",
-            Format::Auto,
-            &GivenMeta::default(),
-        );
+        let (a, diags) = parse(SAMPLE.to_string(), "x.txt", Format::Auto, &GivenMeta::default());
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(a.meta.title.as_deref(), Some("Big News Title"));
         assert_eq!(a.meta.published.as_deref(), Some("2025-07-04"));
@@ -306,24 +262,15 @@ mod tests {
 
     #[test]
     fn plain_text_is_all_body() {
-        let (a, _) = parse(
-            "Russia recognised the Taliban.".into(),
-            "-",
-            Format::Auto,
-            &GivenMeta::default(),
-        );
+        let (a, _) = parse("Russia recognised the Taliban.".into(), "-", Format::Auto, &GivenMeta::default());
         assert_eq!(a.body, 0..30);
         assert!(a.meta.title.is_none());
     }
 
     #[test]
     fn markdown_title() {
-        let (a, _) = parse(
-            "# Talks resume\n\nTurkey hosted talks.".into(),
-            "a.md",
-            Format::Markdown,
-            &GivenMeta::default(),
-        );
+        let (a, _) =
+            parse("# Talks resume\n\nTurkey hosted talks.".into(), "a.md", Format::Markdown, &GivenMeta::default());
         assert_eq!(a.meta.title.as_deref(), Some("Talks resume"));
         assert_eq!(a.text[a.body.clone()].trim(), "Turkey hosted talks.");
     }
@@ -342,10 +289,7 @@ mod tests {
         assert_eq!(parse_date("4 July 2025").as_deref(), Some("2025-07-04"));
         assert_eq!(parse_date("Feb 29, 2024").as_deref(), Some("2024-02-29"));
         assert_eq!(parse_date("Feb 29, 2025"), None);
-        assert_eq!(
-            parse_date("2026-01-15T10:00:00Z").as_deref(),
-            Some("2026-01-15")
-        );
+        assert_eq!(parse_date("2026-01-15T10:00:00Z").as_deref(), Some("2026-01-15"));
     }
 
     #[test]

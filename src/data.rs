@@ -18,10 +18,7 @@ impl DataFiles {
     /// The data folder as it was when the binary was built.
     pub fn embedded() -> DataFiles {
         DataFiles {
-            files: EMBEDDED
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect(),
+            files: EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect(),
             origin: "data".to_string(),
         }
     }
@@ -35,30 +32,24 @@ impl DataFiles {
         if files.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("{} has no gazetteer/ or lexicon/ files; point --data at a folder like the project's data/", dir.display()),
+                format!(
+                    "{} has no gazetteer/ or lexicon/ files; point --data at a folder like the project's data/",
+                    dir.display()
+                ),
             ));
         }
         files.sort();
-        Ok(DataFiles {
-            files,
-            origin: dir.display().to_string(),
-        })
+        Ok(DataFiles { files, origin: dir.display().to_string() })
     }
 
     /// Files whose relative path starts with `prefix`, in path order.
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.files
-            .iter()
-            .filter(move |(p, _)| p.starts_with(prefix))
-            .map(|(p, t)| (p.as_str(), t.as_str()))
+        self.files.iter().filter(move |(p, _)| p.starts_with(prefix)).map(|(p, t)| (p.as_str(), t.as_str()))
     }
 
     /// One file by relative path.
     pub fn get(&self, path: &str) -> Option<&str> {
-        self.files
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, t)| t.as_str())
+        self.files.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str())
     }
 
     /// How to name a file of this data set in a message (`data/gazetteer/countries.tsv`).
@@ -77,17 +68,10 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) -> io::Resu
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, root, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml" | "txt")
-        ) {
-            let text = fs::read_to_string(&path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("tsv" | "toml" | "txt")) {
+            let text =
+                fs::read_to_string(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             out.push((rel, text));
         }
     }
@@ -118,9 +102,6 @@ impl std::error::Error for DataError {}
 impl DataFiles {
     /// A data set made in memory (tests, and callers that build data on the fly).
     pub fn from_entries(files: Vec<(String, String)>) -> DataFiles {
-        DataFiles {
-            files,
-            origin: "test".to_string(),
-        }
+        DataFiles { files, origin: "test".to_string() }
     }
 }

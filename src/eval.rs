@@ -58,21 +58,9 @@ impl Counts {
 
     /// (precision, recall, F1); zero where undefined.
     pub fn prf(&self) -> (f64, f64, f64) {
-        let p = if self.tp + self.fp > 0 {
-            self.tp as f64 / (self.tp + self.fp) as f64
-        } else {
-            0.0
-        };
-        let r = if self.tp + self.fn_ > 0 {
-            self.tp as f64 / (self.tp + self.fn_) as f64
-        } else {
-            0.0
-        };
-        let f = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
+        let p = if self.tp + self.fp > 0 { self.tp as f64 / (self.tp + self.fp) as f64 } else { 0.0 };
+        let r = if self.tp + self.fn_ > 0 { self.tp as f64 / (self.tp + self.fn_) as f64 } else { 0.0 };
+        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
         (p, r, f)
     }
 }
@@ -110,10 +98,7 @@ pub fn norm_id(v: &str) -> String {
 fn norm_pred(v: &str) -> String {
     let s = v.rsplit('#').next().unwrap_or(v);
     let s = s.rsplit('/').next().unwrap_or(s);
-    s.to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        .collect()
+    s.to_lowercase().chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).collect()
 }
 
 /// Scores one extraction against its gold file. `symmetric` lists the predicates that
@@ -137,36 +122,19 @@ pub fn score(gold: &Gold, pred: &Extraction, symmetric: &HashSet<String>) -> Art
     for e in &pred.entities {
         let cands = [norm_id(&e.id), norm_id(&e.label)];
         let hit = cands.iter().find_map(|c| alias.get(c)).cloned();
-        pred_to_gold.insert(
-            e.id.clone(),
-            hit.unwrap_or_else(|| format!("?{}", norm_id(&e.id))),
-        );
+        pred_to_gold.insert(e.id.clone(), hit.unwrap_or_else(|| format!("?{}", norm_id(&e.id))));
     }
     let gold_ents: BTreeSet<String> = gold.entities.iter().map(|e| e.id.clone()).collect();
-    let pred_ents: BTreeSet<String> = pred_to_gold
-        .values()
-        .filter(|g| !optional.contains(*g))
-        .cloned()
-        .collect();
+    let pred_ents: BTreeSet<String> = pred_to_gold.values().filter(|g| !optional.contains(*g)).cloned().collect();
     let key = |s: &str, p: &str, o: &str, neg: bool| -> Key {
         let p = norm_pred(p);
-        let (s, o) = if symmetric.contains(&p) && s > o {
-            (o, s)
-        } else {
-            (s, o)
-        };
+        let (s, o) = if symmetric.contains(&p) && s > o { (o, s) } else { (s, o) };
         (s.to_string(), p, o.to_string(), neg)
     };
-    let gold_rels: BTreeSet<Key> = gold
-        .relations
-        .iter()
-        .map(|r| key(&r.subject, &r.predicate, &r.object, r.negated))
-        .collect();
-    let opt_rels: BTreeSet<Key> = gold
-        .optional_relations
-        .iter()
-        .map(|r| key(&r.subject, &r.predicate, &r.object, r.negated))
-        .collect();
+    let gold_rels: BTreeSet<Key> =
+        gold.relations.iter().map(|r| key(&r.subject, &r.predicate, &r.object, r.negated)).collect();
+    let opt_rels: BTreeSet<Key> =
+        gold.optional_relations.iter().map(|r| key(&r.subject, &r.predicate, &r.object, r.negated)).collect();
     let endpoint = |id: &str| -> String {
         pred_to_gold
             .get(id)
@@ -177,14 +145,7 @@ pub fn score(gold: &Gold, pred: &Extraction, symmetric: &HashSet<String>) -> Art
     let mut pred_rels: BTreeSet<Key> = pred
         .relations
         .iter()
-        .map(|r| {
-            key(
-                &endpoint(&r.subject),
-                &r.predicate,
-                &endpoint(&r.object),
-                r.negated,
-            )
-        })
+        .map(|r| key(&endpoint(&r.subject), &r.predicate, &endpoint(&r.object), r.negated))
         .collect();
     pred_rels.retain(|k| !opt_rels.contains(k) || gold_rels.contains(k));
     ArticleScore {
@@ -224,13 +185,7 @@ mod tests {
     }
 
     fn ent(id: &str) -> Entity {
-        Entity {
-            id: id.into(),
-            label: id.into(),
-            kind: EntityType::Country,
-            codes: Codes::default(),
-            mentions: vec![],
-        }
+        Entity { id: id.into(), label: id.into(), kind: EntityType::Country, codes: Codes::default(), mentions: vec![] }
     }
 
     #[test]
@@ -245,12 +200,7 @@ mod tests {
         .unwrap();
         let pred = Extraction {
             article: ArticleMeta::default(),
-            entities: vec![
-                ent("russian-federation"),
-                ent("the-taliban"),
-                ent("lithium"),
-                ent("mars"),
-            ],
+            entities: vec![ent("russian-federation"), ent("the-taliban"), ent("lithium"), ent("mars")],
             relations: vec![
                 rel("russian-federation", "recognizes", "taliban", false),
                 rel("taliban", "meetsWith", "russia", false),
@@ -261,22 +211,8 @@ mod tests {
         };
         let sym: HashSet<String> = ["meetsWith".to_string()].into();
         let s = score(&gold, &pred, &sym);
-        assert_eq!(
-            s.entities,
-            Counts {
-                tp: 2,
-                fp: 1,
-                fn_: 0
-            }
-        );
-        assert_eq!(
-            s.relations,
-            Counts {
-                tp: 2,
-                fp: 1,
-                fn_: 0
-            }
-        );
+        assert_eq!(s.entities, Counts { tp: 2, fp: 1, fn_: 0 });
+        assert_eq!(s.relations, Counts { tp: 2, fp: 1, fn_: 0 });
         assert_eq!(s.extra_entities, ["?mars"]);
         let (p, r, f) = s.relations.prf();
         assert!((p - 2.0 / 3.0).abs() < 1e-9 && (r - 1.0).abs() < 1e-9 && (f - 0.8).abs() < 1e-9);
@@ -284,10 +220,7 @@ mod tests {
 
     #[test]
     fn norm_id_matches_the_scorer() {
-        assert_eq!(
-            norm_id("https://w3id.org/newskg/entity/The-Taliban"),
-            "taliban"
-        );
+        assert_eq!(norm_id("https://w3id.org/newskg/entity/The-Taliban"), "taliban");
         assert_eq!(norm_id("Côte d'Ivoire"), "c-te-d-ivoire");
     }
 }

@@ -19,10 +19,7 @@ pub struct Extractor {
 impl Extractor {
     /// Loads the gazetteer and lexicon from `files`; errors name the file and line.
     pub fn new(files: &DataFiles) -> Result<Extractor, DataError> {
-        Ok(Extractor {
-            gazetteer: Gazetteer::load(files)?,
-            lexicon: Lexicon::load(files)?,
-        })
+        Ok(Extractor { gazetteer: Gazetteer::load(files)?, lexicon: Lexicon::load(files)? })
     }
 
     /// An extractor with the data embedded at build time.
@@ -47,10 +44,7 @@ impl Extractor {
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
         let analysis = text::analyse(text, article.body.clone());
         if analysis.tokens.is_empty() {
-            diagnostics.push(Diagnostic::warning(
-                "the article has no text to extract from",
-                Some(article.body.start),
-            ));
+            diagnostics.push(Diagnostic::warning("the article has no text to extract from", Some(article.body.start)));
         }
         let ents = mentions::find(text, &analysis, &self.gazetteer, &self.lexicon);
         let relations = relations::find(text, &analysis, &ents, &self.lexicon);
@@ -61,16 +55,8 @@ impl Extractor {
                 if m.kind == MentionKind::Event || !m.targets.contains(&i) || m.name.is_empty() {
                     continue;
                 }
-                let (start, end) = (
-                    analysis.tokens[m.name.start].start,
-                    analysis.tokens[m.name.end - 1].end,
-                );
-                out.push(MentionOut {
-                    text: text[start..end].to_string(),
-                    start,
-                    end,
-                    sentence: m.sentence,
-                });
+                let (start, end) = (analysis.tokens[m.name.start].start, analysis.tokens[m.name.end - 1].end);
+                out.push(MentionOut { text: text[start..end].to_string(), start, end, sentence: m.sentence });
             }
             if out.is_empty() {
                 continue;

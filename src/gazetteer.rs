@@ -71,18 +71,8 @@ pub struct Gazetteer {
     given_names: HashSet<String>,
 }
 
-const FIELDS: [&str; 10] = [
-    "id",
-    "type",
-    "label",
-    "iso3",
-    "wikidata",
-    "aliases",
-    "demonyms",
-    "parent",
-    "stands_for",
-    "classes",
-];
+const FIELDS: [&str; 10] =
+    ["id", "type", "label", "iso3", "wikidata", "aliases", "demonyms", "parent", "stands_for", "classes"];
 
 impl Gazetteer {
     /// Loads every `gazetteer/*.tsv` (except `guards.tsv`), `gazetteer/guards.tsv` and
@@ -101,20 +91,13 @@ impl Gazetteer {
             }
             if path.ends_with(".txt") {
                 given_names.extend(
-                    text.lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                        .map(str::to_string),
+                    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string),
                 );
                 continue;
             }
             for (n, line) in text.lines().enumerate() {
                 let line_no = n + 1;
-                let err = |message: String| DataError {
-                    file: file.clone(),
-                    line: line_no,
-                    message,
-                };
+                let err = |message: String| DataError { file: file.clone(), line: line_no, message };
                 if line.trim().is_empty() || line.starts_with('#') {
                     continue;
                 }
@@ -128,22 +111,12 @@ impl Gazetteer {
                     )));
                 }
                 let id = f[0];
-                if id.is_empty()
-                    || !id
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                {
-                    return Err(err(format!(
-                        "id {id:?} must be kebab-case: lowercase ascii letters, digits and '-'"
-                    )));
+                if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                    return Err(err(format!("id {id:?} must be kebab-case: lowercase ascii letters, digits and '-'")));
                 }
                 let kind = EntityType::parse(f[1]).ok_or_else(|| {
                     let names: Vec<&str> = EntityType::ALL.iter().map(|t| t.as_str()).collect();
-                    err(format!(
-                        "unknown type {:?}; use one of {}",
-                        f[1],
-                        names.join(", ")
-                    ))
+                    err(format!("unknown type {:?}; use one of {}", f[1], names.join(", ")))
                 })?;
                 if let Some(&other) = by_id.get(id) {
                     let _ = other;
@@ -153,18 +126,10 @@ impl Gazetteer {
                 }
                 let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
                 let list = |s: &str| {
-                    s.split('|')
-                        .map(str::trim)
-                        .filter(|x| !x.is_empty())
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
+                    s.split('|').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect::<Vec<_>>()
                 };
                 let idx = entries.len();
-                let label = if f[2].is_empty() {
-                    id.to_string()
-                } else {
-                    f[2].to_string()
-                };
+                let label = if f[2].is_empty() { id.to_string() } else { f[2].to_string() };
                 for a in list(f[5]).into_iter().chain(std::iter::once(label.clone())) {
                     surfaces.push((a, idx, SurfaceKind::Alias, file.clone(), line_no));
                 }
@@ -192,10 +157,7 @@ impl Gazetteer {
                         return Err(DataError {
                             file: files.display("gazetteer/"),
                             line: 0,
-                            message: format!(
-                                "{}: {what} {r:?} is not the id of any gazetteer entry",
-                                e.id
-                            ),
+                            message: format!("{}: {what} {r:?} is not the id of any gazetteer entry", e.id),
                         });
                     }
                 }
@@ -225,23 +187,10 @@ impl Gazetteer {
                 pattern_text.push(variant);
             }
         }
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&pattern_text)
-            .map_err(|e| DataError {
-                file: files.display("gazetteer/"),
-                line: 0,
-                message: format!("cannot build the matcher: {e}"),
-            })?;
-        Ok(Gazetteer {
-            entries,
-            by_id,
-            patterns,
-            pattern_text,
-            matcher,
-            guards,
-            given_names,
-        })
+        let matcher = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&pattern_text).map_err(|e| {
+            DataError { file: files.display("gazetteer/"), line: 0, message: format!("cannot build the matcher: {e}") }
+        })?;
+        Ok(Gazetteer { entries, by_id, patterns, pattern_text, matcher, guards, given_names })
     }
 
     /// All entries, in file order.
@@ -284,12 +233,7 @@ impl Gazetteer {
             }
             // "U.S." must not leave a lone dot glued to a following letter ("U.S.-led" is fine).
             let (entry, kind) = self.patterns[m.pattern().as_usize()];
-            cands.push(Hit {
-                start: range.start + s,
-                end: range.start + e,
-                entry,
-                kind,
-            });
+            cands.push(Hit { start: range.start + s, end: range.start + e, entry, kind });
         }
         cands.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut out: Vec<Hit> = Vec::with_capacity(cands.len());
@@ -333,38 +277,21 @@ fn variants(surface: &str) -> Vec<String> {
     out
 }
 
-fn load_guards(
-    file: &str,
-    text: &str,
-    guards: &mut HashMap<String, Vec<Guard>>,
-) -> Result<(), DataError> {
+fn load_guards(file: &str, text: &str, guards: &mut HashMap<String, Vec<Guard>>) -> Result<(), DataError> {
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let err = |message: String| DataError {
-            file: file.to_string(),
-            line: n + 1,
-            message,
-        };
+        let err = |message: String| DataError { file: file.to_string(), line: n + 1, message };
         let f: Vec<&str> = line.split('\t').map(str::trim).collect();
         if f.len() < 2 || f.len() > 3 {
-            return Err(err(
-                "expected 'surface<TAB>rule<TAB>words' (words may be empty for the name rules)"
-                    .into(),
-            ));
+            return Err(err("expected 'surface<TAB>rule<TAB>words' (words may be empty for the name rules)".into()));
         }
         let words = |lower: bool| -> Vec<String> {
             f.get(2)
                 .map(|w| {
                     w.split('|')
-                        .map(|x| {
-                            if lower {
-                                x.trim().to_lowercase()
-                            } else {
-                                x.trim().to_string()
-                            }
-                        })
+                        .map(|x| if lower { x.trim().to_lowercase() } else { x.trim().to_string() })
                         .filter(|x| !x.is_empty())
                         .collect()
                 })
@@ -404,19 +331,13 @@ moscow\tCity\tMoscow\t\t\tMoscow\t\trussia\trussia\t\n";
     }
 
     fn ids(g: &Gazetteer, text: &str) -> Vec<String> {
-        g.find(text, 0..text.len())
-            .iter()
-            .map(|h| g.entries()[h.entry].id.clone())
-            .collect()
+        g.find(text, 0..text.len()).iter().map(|h| g.entries()[h.entry].id.clone()).collect()
     }
 
     #[test]
     fn longest_match_and_word_boundaries() {
         let g = tiny();
-        assert_eq!(
-            ids(&g, "The Indian Ocean and India; Indiana is not."),
-            ["indian-ocean", "india"]
-        );
+        assert_eq!(ids(&g, "The Indian Ocean and India; Indiana is not."), ["indian-ocean", "india"]);
         assert_eq!(ids(&g, "the Russian Federation's envoy"), ["russia"]);
     }
 
@@ -431,31 +352,17 @@ moscow\tCity\tMoscow\t\t\tMoscow\t\trussia\trussia\t\n";
     #[test]
     fn dotted_acronym_and_possessive() {
         let g = tiny();
-        assert_eq!(
-            ids(&g, "the U.S. said Moscow's aims"),
-            ["united-states", "moscow"]
-        );
+        assert_eq!(ids(&g, "the U.S. said Moscow's aims"), ["united-states", "moscow"]);
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        let files =
-            DataFiles::from_entries(vec![("gazetteer/a.tsv".into(), "x\tCountry\n".into())]);
+        let files = DataFiles::from_entries(vec![("gazetteer/a.tsv".into(), "x\tCountry\n".into())]);
         let e = Gazetteer::load(&files).unwrap_err();
         assert_eq!(e.line, 1);
-        assert!(
-            e.to_string()
-                .starts_with("test/gazetteer/a.tsv:1: expected 10"),
-            "{e}"
-        );
-        let files = DataFiles::from_entries(vec![(
-            "gazetteer/a.tsv".into(),
-            "x\tNation\tX\t\t\t\t\t\t\t\n".into(),
-        )]);
-        assert!(Gazetteer::load(&files)
-            .unwrap_err()
-            .message
-            .contains("unknown type \"Nation\""));
+        assert!(e.to_string().starts_with("test/gazetteer/a.tsv:1: expected 10"), "{e}");
+        let files = DataFiles::from_entries(vec![("gazetteer/a.tsv".into(), "x\tNation\tX\t\t\t\t\t\t\t\n".into())]);
+        assert!(Gazetteer::load(&files).unwrap_err().message.contains("unknown type \"Nation\""));
         let clash = "a\tCountry\tA\t\t\tZed\t\t\t\t\nb\tCountry\tB\t\t\tZed\t\t\t\t\n";
         let files = DataFiles::from_entries(vec![("gazetteer/a.tsv".into(), clash.into())]);
         let e = Gazetteer::load(&files).unwrap_err();
@@ -463,30 +370,15 @@ moscow\tCity\tMoscow\t\t\tMoscow\t\trussia\trussia\t\n";
         assert!(e.message.contains("already names"));
         let dangling = "a\tCity\tA\t\t\t\t\tnowhere\t\t\n";
         let files = DataFiles::from_entries(vec![("gazetteer/a.tsv".into(), dangling.into())]);
-        assert!(Gazetteer::load(&files)
-            .unwrap_err()
-            .message
-            .contains("\"nowhere\" is not the id"));
+        assert!(Gazetteer::load(&files).unwrap_err().message.contains("\"nowhere\" is not the id"));
     }
 
     #[test]
     fn shipped_gazetteer_loads_and_covers_the_world() {
         let g = Gazetteer::load(&DataFiles::embedded()).unwrap();
-        let countries = g
-            .entries()
-            .iter()
-            .filter(|e| e.kind == EntityType::Country)
-            .count();
+        let countries = g.entries().iter().filter(|e| e.kind == EntityType::Country).count();
         assert!(countries >= 197, "only {countries} countries");
-        for id in [
-            "russia",
-            "taliban",
-            "afghanistan",
-            "western-nations",
-            "central-asia",
-            "european-union",
-            "nato",
-        ] {
+        for id in ["russia", "taliban", "afghanistan", "western-nations", "central-asia", "european-union", "nato"] {
             assert!(g.get(id).is_some(), "{id} missing");
         }
     }

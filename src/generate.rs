@@ -13,11 +13,7 @@ pub struct Rng(u64);
 impl Rng {
     /// Seeds the generator (a zero seed is replaced by a fixed constant).
     pub fn new(seed: u64) -> Rng {
-        Rng(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
+        Rng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
     }
 
     /// Next value.
@@ -57,12 +53,7 @@ pub fn articles(ex: &Extractor, n: usize, seed: u64) -> Vec<String> {
         .entries()
         .iter()
         .filter(|e| {
-            matches!(
-                e.kind,
-                EntityType::Country
-                    | EntityType::InternationalOrganization
-                    | EntityType::ArmedGroup
-            )
+            matches!(e.kind, EntityType::Country | EntityType::InternationalOrganization | EntityType::ArmedGroup)
         })
         .map(|e| e.label.as_str())
         .collect();
@@ -71,23 +62,12 @@ pub fn articles(ex: &Extractor, n: usize, seed: u64) -> Vec<String> {
         .triggers
         .iter()
         .filter(|t| {
-            t.kind == TriggerKind::Verb
-                && t.particle.is_empty()
-                && t.requires.is_empty()
-                && t.context.is_empty()
+            t.kind == TriggerKind::Verb && t.particle.is_empty() && t.requires.is_empty() && t.context.is_empty()
         })
         .flat_map(|t| {
-            let prep = t
-                .objects
-                .iter()
-                .find(|o| !o.is_empty())
-                .cloned()
-                .unwrap_or_default();
+            let prep = t.objects.iter().find(|o| !o.is_empty()).cloned().unwrap_or_default();
             t.forms.iter().filter_map(move |l| {
-                inflect(l)
-                    .into_iter()
-                    .find(|(_, f)| *f == Form::Past)
-                    .map(|(w, _)| (w, prep.clone()))
+                inflect(l).into_iter().find(|(_, f)| *f == Form::Past).map(|(w, _)| (w, prep.clone()))
             })
         })
         .collect();
@@ -95,11 +75,7 @@ pub fn articles(ex: &Extractor, n: usize, seed: u64) -> Vec<String> {
         .triggers
         .iter()
         .filter(|t| t.kind == TriggerKind::Noun && !t.objects.is_empty())
-        .flat_map(|t| {
-            t.forms
-                .iter()
-                .map(move |f| (f.clone(), t.objects[0].clone()))
-        })
+        .flat_map(|t| t.forms.iter().map(move |f| (f.clone(), t.objects[0].clone())))
         .collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -110,25 +86,13 @@ pub fn articles(ex: &Extractor, n: usize, seed: u64) -> Vec<String> {
         for p in 0..paragraphs {
             let sentences = 2 + rng.below(4);
             for _ in 0..sentences {
-                let x = if rng.below(3) == 0 {
-                    a
-                } else {
-                    *rng.pick(&actors)
-                };
-                let y = if rng.below(3) == 0 {
-                    b
-                } else {
-                    *rng.pick(&actors)
-                };
+                let x = if rng.below(3) == 0 { a } else { *rng.pick(&actors) };
+                let y = if rng.below(3) == 0 { b } else { *rng.pick(&actors) };
                 let s = match rng.below(6) {
                     0 | 1 => {
                         let (v, prep) = rng.pick(&verbs);
                         let neg = if rng.below(8) == 0 { "has not " } else { "" };
-                        let sep = if prep.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{prep} ")
-                        };
+                        let sep = if prep.is_empty() { String::new() } else { format!("{prep} ") };
                         format!("{x} {neg}{v} {sep}{y} on Monday, officials said.")
                     }
                     2 => {
@@ -137,9 +101,7 @@ pub fn articles(ex: &Extractor, n: usize, seed: u64) -> Vec<String> {
                     }
                     3 => {
                         let (noun, prep) = rng.pick(&nouns);
-                        format!(
-                            "In a statement, {x} and {y} discussed the {noun} {prep} the region."
-                        )
+                        format!("In a statement, {x} and {y} discussed the {noun} {prep} the region.")
                     }
                     _ => rng.pick(FILLER).to_string(),
                 };

@@ -45,11 +45,7 @@ struct Record {
 
 /// Reads every input in order, calling `doc` for each document and `warn` for each
 /// problem (already phrased for the user, naming the input).
-pub fn read_inputs(
-    inputs: &[String],
-    doc: &mut dyn FnMut(Document),
-    warn: &mut dyn FnMut(String),
-) -> Stats {
+pub fn read_inputs(inputs: &[String], doc: &mut dyn FnMut(Document), warn: &mut dyn FnMut(String)) -> Stats {
     let mut stats = Stats::default();
     for input in inputs {
         if input == "-" {
@@ -89,15 +85,10 @@ pub fn read_inputs(
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -115,18 +106,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 }
 
 fn is_jsonl(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("jsonl" | "ndjson")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"))
 }
 
-fn read_file(
-    path: &Path,
-    stats: &mut Stats,
-    doc: &mut dyn FnMut(Document),
-    warn: &mut dyn FnMut(String),
-) {
+fn read_file(path: &Path, stats: &mut Stats, doc: &mut dyn FnMut(Document), warn: &mut dyn FnMut(String)) {
     let name = path.display().to_string();
     if is_jsonl(path) {
         let file = match fs::File::open(path) {
@@ -167,18 +150,11 @@ fn read_file(
                         source: format!("{name}:{n}"),
                         text: r.text,
                         format: Format::Auto,
-                        given: GivenMeta {
-                            id,
-                            title: r.title,
-                            published: r.published,
-                            url: r.url,
-                        },
+                        given: GivenMeta { id, title: r.title, published: r.published, url: r.url },
                     });
                 }
                 Err(e) => {
-                    warn(format!(
-                        "{name}:{n}: skipped: not a JSON object with a \"text\" string ({e})"
-                    ));
+                    warn(format!("{name}:{n}: skipped: not a JSON object with a \"text\" string ({e})"));
                     stats.skipped += 1;
                 }
             }
@@ -207,10 +183,7 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let control = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
-        .count();
+    let control = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)).count();
     !head.is_empty() && control * 10 > head.len()
 }
 
@@ -243,12 +216,7 @@ fn deliver_bytes(
         return;
     }
     stats.documents += 1;
-    doc(Document {
-        source: name.to_string(),
-        text,
-        format,
-        given: GivenMeta::default(),
-    });
+    doc(Document { source: name.to_string(), text, format, given: GivenMeta::default() });
 }
 
 #[cfg(test)]

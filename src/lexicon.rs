@@ -235,11 +235,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 fn toml_error(file: &str, text: &str, e: toml::de::Error) -> DataError {
     let line = e.span().map_or(0, |s| line_of(text, s.start));
-    DataError {
-        file: file.to_string(),
-        line,
-        message: e.message().to_string(),
-    }
+    DataError { file: file.to_string(), line, message: e.message().to_string() }
 }
 
 impl Lexicon {
@@ -247,23 +243,17 @@ impl Lexicon {
     /// tables, and `lexicon/grammar.toml`, and checks that every name they use is declared.
     pub fn load(files: &DataFiles) -> Result<Lexicon, DataError> {
         let need = |p: &str| {
-            files.get(p).ok_or_else(|| DataError {
-                file: files.display(p),
-                line: 0,
-                message: "file is missing".into(),
-            })
+            files.get(p).ok_or_else(|| DataError { file: files.display(p), line: 0, message: "file is missing".into() })
         };
         let pred_path = "lexicon/predicates.toml";
         let pred_text = need(pred_path)?;
         let pred_file = files.display(pred_path);
-        let predicates: PredicatesFile =
-            toml::from_str(pred_text).map_err(|e| toml_error(&pred_file, pred_text, e))?;
+        let predicates: PredicatesFile = toml::from_str(pred_text).map_err(|e| toml_error(&pred_file, pred_text, e))?;
         let predicates = predicates.predicate;
         let gram_path = "lexicon/grammar.toml";
         let gram_text = need(gram_path)?;
         let gram_file = files.display(gram_path);
-        let grammar: Grammar =
-            toml::from_str(gram_text).map_err(|e| toml_error(&gram_file, gram_text, e))?;
+        let grammar: Grammar = toml::from_str(gram_text).map_err(|e| toml_error(&gram_file, gram_text, e))?;
 
         let mut by_name = HashMap::new();
         for (i, p) in predicates.iter().enumerate() {
@@ -275,33 +265,28 @@ impl Lexicon {
                 });
             }
         }
-        let check_pred =
-            |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
-                if by_name.contains_key(name.get_ref()) {
-                    Ok(())
-                } else {
-                    Err(DataError {
-                        file: file.to_string(),
-                        line: line_of(text, name.span().start),
-                        message: format!(
-                            "predicate {:?} is not declared in {pred_path}",
-                            name.get_ref()
-                        ),
-                    })
-                }
-            };
-        let check_type =
-            |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
-                if EntityType::parse(name.get_ref()).is_some() {
-                    Ok(())
-                } else {
-                    Err(DataError {
-                        file: file.to_string(),
-                        line: line_of(text, name.span().start),
-                        message: format!("type {:?} is not an entity type", name.get_ref()),
-                    })
-                }
-            };
+        let check_pred = |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
+            if by_name.contains_key(name.get_ref()) {
+                Ok(())
+            } else {
+                Err(DataError {
+                    file: file.to_string(),
+                    line: line_of(text, name.span().start),
+                    message: format!("predicate {:?} is not declared in {pred_path}", name.get_ref()),
+                })
+            }
+        };
+        let check_type = |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
+            if EntityType::parse(name.get_ref()).is_some() {
+                Ok(())
+            } else {
+                Err(DataError {
+                    file: file.to_string(),
+                    line: line_of(text, name.span().start),
+                    message: format!("type {:?} is not an entity type", name.get_ref()),
+                })
+            }
+        };
         for p in &predicates {
             for t in p.subject_types.iter().chain(&p.object_types) {
                 check_type(&pred_file, pred_text, t)?;
@@ -321,10 +306,7 @@ impl Lexicon {
                 return Err(DataError {
                     file: gram_file.clone(),
                     line: 0,
-                    message: format!(
-                        "description class {:?}: scope must be \"recent\" or \"article\"",
-                        d.class
-                    ),
+                    message: format!("description class {:?}: scope must be \"recent\" or \"article\"", d.class),
                 });
             }
         }
@@ -335,8 +317,7 @@ impl Lexicon {
                 continue;
             }
             let file = files.display(path);
-            let parsed: TriggersFile =
-                toml::from_str(text).map_err(|e| toml_error(&file, text, e))?;
+            let parsed: TriggersFile = toml::from_str(text).map_err(|e| toml_error(&file, text, e))?;
             for mut t in parsed.trigger {
                 check_pred(&file, text, &t.predicate)?;
                 if t.forms.is_empty() {
@@ -358,16 +339,9 @@ impl Lexicon {
         let mut forms: HashMap<String, Vec<TriggerForm>> = HashMap::new();
         for (i, t) in triggers.iter().enumerate() {
             let mut add = |phrase: &str, form: Form| {
-                let words: Vec<String> = phrase
-                    .split_whitespace()
-                    .map(|w| w.to_lowercase())
-                    .collect();
+                let words: Vec<String> = phrase.split_whitespace().map(|w| w.to_lowercase()).collect();
                 if let Some((first, rest)) = words.split_first() {
-                    forms.entry(first.clone()).or_default().push(TriggerForm {
-                        trigger: i,
-                        rest: rest.to_vec(),
-                        form,
-                    });
+                    forms.entry(first.clone()).or_default().push(TriggerForm { trigger: i, rest: rest.to_vec(), form });
                 }
             };
             match t.kind {
@@ -398,14 +372,7 @@ impl Lexicon {
             name_particles: grammar.name_particles.iter().cloned().collect(),
             name_stopwords: grammar.name_stopwords.iter().cloned().collect(),
         };
-        Ok(Lexicon {
-            predicates,
-            triggers,
-            grammar,
-            by_name,
-            forms,
-            sets,
-        })
+        Ok(Lexicon { predicates, triggers, grammar, by_name, forms, sets })
     }
 
     /// The predicate with this name.
@@ -429,11 +396,7 @@ impl Lexicon {
         g.hypothetical
             .iter()
             .map(|c| (c.as_str(), Modality::Hypothetical))
-            .chain(
-                g.conditional
-                    .iter()
-                    .map(|c| (c.as_str(), Modality::Conditional)),
-            )
+            .chain(g.conditional.iter().map(|c| (c.as_str(), Modality::Conditional)))
             .chain(g.future.iter().map(|c| (c.as_str(), Modality::Future)))
     }
 }
@@ -469,16 +432,9 @@ pub fn inflect(lemma: &str) -> Vec<(String, Form)> {
         }
         n
     };
-    let cvc = chars.len() >= 3
-        && !vowel(chars[chars.len() - 3])
-        && vowel(before_last)
-        && "bdgklmnprt".contains(last);
+    let cvc = chars.len() >= 3 && !vowel(chars[chars.len() - 3]) && vowel(before_last) && "bdgklmnprt".contains(last);
     let doubled = cvc && (vowel_groups == 1 || last == 'l');
-    let stem = if doubled {
-        format!("{verb}{last}")
-    } else {
-        verb.clone()
-    };
+    let stem = if doubled { format!("{verb}{last}") } else { verb.clone() };
     let past = if doubled {
         format!("{stem}ed")
     } else if last == 'e' {
@@ -512,28 +468,13 @@ mod tests {
     #[test]
     fn inflections() {
         let words = |l: &str| inflect(l).into_iter().map(|(w, _)| w).collect::<Vec<_>>();
-        assert_eq!(
-            words("recognize"),
-            ["recognize", "recognizes", "recognized", "recognizing"]
-        );
+        assert_eq!(words("recognize"), ["recognize", "recognizes", "recognized", "recognizing"]);
         assert_eq!(words("deny"), ["deny", "denies", "denied", "denying"]);
-        assert_eq!(
-            words("criticise"),
-            ["criticise", "criticises", "criticised", "criticising"]
-        );
-        assert_eq!(
-            words("attack"),
-            ["attack", "attacks", "attacked", "attacking"]
-        );
-        assert_eq!(
-            words("impose"),
-            ["impose", "imposes", "imposed", "imposing"]
-        );
+        assert_eq!(words("criticise"), ["criticise", "criticises", "criticised", "criticising"]);
+        assert_eq!(words("attack"), ["attack", "attacks", "attacked", "attacking"]);
+        assert_eq!(words("impose"), ["impose", "imposes", "imposed", "imposing"]);
         assert_eq!(words("reach"), ["reach", "reaches", "reached", "reaching"]);
-        assert_eq!(
-            words("control"),
-            ["control", "controls", "controlled", "controlling"]
-        );
+        assert_eq!(words("control"), ["control", "controls", "controlled", "controlling"]);
         assert_eq!(words("ban"), ["ban", "bans", "banned", "banning"]);
         assert_eq!(words("visit"), ["visit", "visits", "visited", "visiting"]);
         assert_eq!(words("meet"), ["meet", "meets", "meeted", "meeting"]);
@@ -543,42 +484,28 @@ mod tests {
     fn shipped_lexicon_loads_and_covers_the_vocabulary() {
         let lex = Lexicon::load(&DataFiles::embedded()).unwrap();
         for p in &lex.predicates {
-            if [
-                "controls",
-                "hasInterestIn",
-                "counterbalances",
-                "alliedWith",
-                "memberOf",
-                "leaderOf",
-                "locatedIn",
-            ]
-            .contains(&p.name.as_str())
+            if ["controls", "hasInterestIn", "counterbalances", "alliedWith", "memberOf", "leaderOf", "locatedIn"]
+                .contains(&p.name.as_str())
             {
                 continue;
             }
-            assert!(
-                lex.triggers
-                    .iter()
-                    .any(|t| t.predicate.get_ref() == &p.name),
-                "{} has no trigger",
-                p.name
-            );
+            assert!(lex.triggers.iter().any(|t| t.predicate.get_ref() == &p.name), "{} has no trigger", p.name);
         }
         assert_eq!(lex.predicates.len(), 24);
     }
 
     #[test]
     fn unknown_predicate_is_an_error_naming_the_line() {
-        let mut files: Vec<(String, String)> = DataFiles::embedded()
-            .under("lexicon/")
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
+        let mut files: Vec<(String, String)> =
+            DataFiles::embedded().under("lexicon/").map(|(p, t)| (p.to_string(), t.to_string())).collect();
         files.push((
             "lexicon/extra.toml".into(),
-            "\n[[trigger]]\npredicate = \"befriends\"\nkind = \"verb\"\nforms = [\"befriend\"]\n"
-                .into(),
+            "\n[[trigger]]\npredicate = \"befriends\"\nkind = \"verb\"\nforms = [\"befriend\"]\n".into(),
         ));
         let e = Lexicon::load(&DataFiles::from_entries(files)).unwrap_err();
-        assert_eq!(e.to_string(), "test/lexicon/extra.toml:3: predicate \"befriends\" is not declared in lexicon/predicates.toml");
+        assert_eq!(
+            e.to_string(),
+            "test/lexicon/extra.toml:3: predicate \"befriends\" is not declared in lexicon/predicates.toml"
+        );
     }
 }

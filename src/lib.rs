@@ -5,6 +5,8 @@
 //! documents, [`article`] parses their header, [`text`] splits sentences and tokens,
 //! [`mentions`] finds entities and what refers to them, [`relations`] finds typed
 //! relations; [`extract`] runs the stages, [`eval`] scores them against gold files.
+//! [`rdf`] maps extractions to RDF, [`store`] keeps them in an on-disk oxigraph store,
+//! [`query`] runs SPARQL and [`shacl`] validates the graph.
 //! Behaviour users want to change lives in data ([`gazetteer`], [`lexicon`]).
 
 pub mod article;
@@ -17,7 +19,11 @@ pub mod input;
 pub mod lexicon;
 pub mod mentions;
 pub mod model;
+pub mod query;
+pub mod rdf;
 pub mod relations;
+pub mod shacl;
+pub mod store;
 pub mod syntax;
 pub mod text;
 

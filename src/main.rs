@@ -14,6 +14,10 @@ use newskg::data::DataFiles;
 use newskg::eval::{self, Counts, Gold};
 use newskg::input::{self, Document};
 use newskg::model::{Extraction, Modality};
+use newskg::query::{self, QueryError, ResultFormat};
+use newskg::rdf::{self, Namespace, Vocabulary};
+use newskg::shacl::{self, Shapes};
+use newskg::store::{KgStore, Outcome, Syntax};
 use newskg::Extractor;
 
 /// Turns news articles about international relations into a knowledge graph: who did
@@ -25,6 +29,14 @@ struct Cli {
     /// instead of the copy built into the binary: edit data, rerun, no rebuild.
     #[arg(long, global = true, env = "NEWSKG_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Use this OWL ontology (Turtle) instead of the built-in ontology/newskg.ttl. The
+    /// lexicon's predicates and the gazetteer's types must be declared in it.
+    #[arg(long, global = true, env = "NEWSKG_ONTOLOGY", value_name = "FILE")]
+    ontology: Option<PathBuf>,
+    /// Base IRI for entities, articles and assertions (the vocabulary stays
+    /// https://w3id.org/newskg/ontology#).
+    #[arg(long, global = true, env = "NEWSKG_BASE", value_name = "IRI", default_value = newskg::rdf::DEFAULT_BASE)]
+    base: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,6 +65,74 @@ enum Command {
         #[arg(long)]
         compact: bool,
     },
+    /// Extract articles into the knowledge graph: a persistent RDF store, one named graph
+    /// per article, with the ontology.
+    ///
+    /// Each article is written in one transaction: an interrupted build never leaves half an
+    /// article. An unchanged article is skipped; an edited one (same source, new content)
+    /// replaces its graph. Prints counts at the end and progress on stderr.
+    ///
+    /// Example: newskg build data/articles --store newskg.store
+    Build {
+        /// Articles, directories, JSON Lines files, or - for standard input.
+        #[arg(value_name = "INPUT", default_value = "data/articles")]
+        inputs: Vec<String>,
+        /// The store folder (created if missing).
+        #[arg(long, value_name = "PATH", default_value = "newskg.store")]
+        store: PathBuf,
+    },
+    /// Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the store.
+    ///
+    /// The default graph is the union of all graphs. Prefixes nkg: (the ontology), ent:
+    /// (entities), art: (articles), asr: (assertions), rdf:, rdfs:, xsd:, owl:, skos:, prov:,
+    /// dcterms:, schema: and wd: are predeclared. CONSTRUCT and DESCRIBE print Turtle.
+    ///
+    /// Example: newskg query 'SELECT ?s ?o WHERE { ?s nkg:recognizes ?o }'
+    /// Example: newskg query --file data/queries/who-recognizes-whom.rq --format csv
+    Query {
+        /// The query text (or use --file).
+        #[arg(value_name = "QUERY", required_unless_present = "file", conflicts_with = "file")]
+        query: Option<String>,
+        /// Read the query from this file.
+        #[arg(long, short, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// table: aligned text with prefixed names; the others are the W3C result formats.
+        #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
+        #[arg(long, value_name = "PATH", default_value = "newskg.store")]
+        store: PathBuf,
+    },
+    /// Write the store, or one article's graph, in an RDF syntax.
+    ///
+    /// Turtle, N-Triples and RDF/XML hold one graph: pass --graph. TriG, N-Quads and
+    /// JSON-LD hold the whole store.
+    ///
+    /// Example: newskg dump --format trig > graph.trig
+    Dump {
+        #[arg(long, value_enum)]
+        format: DumpFormat,
+        /// The IRI of one graph (an article's, or https://w3id.org/newskg/ontology).
+        #[arg(long, value_name = "IRI")]
+        graph: Option<String>,
+        #[arg(long, value_name = "PATH", default_value = "newskg.store")]
+        store: PathBuf,
+    },
+    /// Check the graph against the SHACL shapes and the ontology's domains and ranges.
+    ///
+    /// Prints every violation with its focus node and the evidence sentence; exits with
+    /// status 1 when there is any. Also checks the store's internal consistency.
+    ///
+    /// Example: newskg validate --store newskg.store
+    Validate {
+        #[arg(long, value_name = "PATH", default_value = "newskg.store")]
+        store: PathBuf,
+        /// Validate this RDF file (.ttl, .nt, .nq, .trig, .rdf, .jsonld) instead of a store.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Use these SHACL shapes instead of the built-in ontology/shapes.ttl.
+        #[arg(long, value_name = "FILE")]
+        shapes: Option<PathBuf>,
+    },
     /// Score extraction against gold files and print precision, recall and F1.
     ///
     /// Gold files follow the shared evaluation format: one <stem>.json per article.
@@ -77,6 +157,25 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum QueryFormat {
+    Table,
+    Csv,
+    Tsv,
+    Json,
+    Xml,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DumpFormat {
+    Turtle,
+    Ntriples,
+    Nquads,
+    Trig,
+    Rdfxml,
+    Jsonld,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
     Json,
     Jsonl,
@@ -93,45 +192,214 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_extractor(data: &Option<PathBuf>) -> Result<Extractor> {
-    let files = match data {
-        Some(dir) => DataFiles::from_dir(dir)
-            .with_context(|| format!("cannot read the data folder {}", dir.display()))?,
+fn load_extractor(cli: &Cli) -> Result<Extractor> {
+    let files = match &cli.data {
+        Some(dir) => {
+            DataFiles::from_dir(dir).with_context(|| format!("cannot read the data folder {}", dir.display()))?
+        }
         None => DataFiles::embedded(),
     };
-    Extractor::new(&files).map_err(|e| {
-        anyhow::anyhow!("{e}\n(fix the data file, or run without --data to use the built-in data)")
-    })
+    let ex = Extractor::new(&files)
+        .map_err(|e| anyhow::anyhow!("{e}\n(fix the data file, or run without --data to use the built-in data)"))?;
+    // The ontology is the authority on predicates and types.
+    let vocab = load_vocabulary(cli)?;
+    vocab.check(ex.lexicon(), ex.gazetteer()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ex)
+}
+
+fn ontology_text(cli: &Cli) -> Result<String> {
+    match &cli.ontology {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read the ontology {}", p.display())),
+        None => Ok(rdf::ONTOLOGY_TTL.to_string()),
+    }
+}
+
+fn load_vocabulary(cli: &Cli) -> Result<Vocabulary> {
+    Vocabulary::from_ontology(&ontology_text(cli)?).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn namespace(cli: &Cli) -> Result<Namespace> {
+    Namespace::new(&cli.base).map_err(|e| anyhow::anyhow!("--base: {e}"))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Extract {
-            inputs,
-            format,
-            include_hypothetical,
-            compact,
-        } => {
-            let ex = load_extractor(&cli.data)?;
-            extract(&ex, &inputs, format, include_hypothetical, compact)
+    match &cli.command {
+        Command::Extract { inputs, format, include_hypothetical, compact } => {
+            let ex = load_extractor(&cli)?;
+            extract(&ex, inputs, *format, *include_hypothetical, *compact)
         }
-        Command::Eval {
-            gold,
-            articles,
-            verbose,
-            min_entity_f1,
-            min_relation_f1,
-        } => {
-            let ex = load_extractor(&cli.data)?;
-            evaluate(
-                &ex,
-                &gold,
-                articles.as_deref(),
-                verbose,
-                min_entity_f1,
-                min_relation_f1,
-            )
+        Command::Eval { gold, articles, verbose, min_entity_f1, min_relation_f1 } => {
+            let ex = load_extractor(&cli)?;
+            evaluate(&ex, gold, articles.as_deref(), *verbose, *min_entity_f1, *min_relation_f1)
         }
+        Command::Build { inputs, store } => {
+            let ex = load_extractor(&cli)?;
+            build(&ex, &ontology_text(&cli)?, namespace(&cli)?, inputs, store)
+        }
+        Command::Query { query, file, format, store } => {
+            let text = match (query, file) {
+                (Some(q), _) => q.clone(),
+                (None, Some(f)) => {
+                    std::fs::read_to_string(f).with_context(|| format!("cannot read the query file {}", f.display()))?
+                }
+                (None, None) => bail!("give a query, or --file FILE"),
+            };
+            let st = KgStore::open_read_only(store, namespace(&cli)?)?;
+            let fmt = match format {
+                QueryFormat::Table => ResultFormat::Table,
+                QueryFormat::Csv => ResultFormat::Csv,
+                QueryFormat::Tsv => ResultFormat::Tsv,
+                QueryFormat::Json => ResultFormat::Json,
+                QueryFormat::Xml => ResultFormat::Xml,
+            };
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            match query::run(&st, &text, fmt, &mut out) {
+                Ok(()) => {
+                    out.flush()?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ (QueryError::Syntax(_) | QueryError::Evaluation(_))) => {
+                    let origin = file.as_ref().map_or(String::new(), |f| format!("{}: ", f.display()));
+                    eprintln!("newskg: error: {origin}{e}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(QueryError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Dump { format, graph, store } => {
+            let st = KgStore::open_read_only(store, namespace(&cli)?)?;
+            let syntax = match format {
+                DumpFormat::Turtle => Syntax::Turtle,
+                DumpFormat::Ntriples => Syntax::NTriples,
+                DumpFormat::Nquads => Syntax::NQuads,
+                DumpFormat::Trig => Syntax::TriG,
+                DumpFormat::Rdfxml => Syntax::RdfXml,
+                DumpFormat::Jsonld => Syntax::JsonLd,
+            };
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            st.dump(syntax, graph.as_deref(), &mut out)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { store, file, shapes } => validate(&cli, store, file.as_deref(), shapes.as_deref()),
+    }
+}
+
+fn build(ex: &Extractor, ontology: &str, ns: Namespace, inputs: &[String], store_path: &Path) -> Result<ExitCode> {
+    let store = KgStore::open(store_path, ns)?;
+    store.load_ontology(ontology)?;
+    let prov = rdf::Provenance::now();
+    let started = Instant::now();
+    let progress = io::stderr().is_terminal();
+    let (mut new, mut unchanged, mut replaced, mut relations) = (0usize, 0usize, 0usize, 0usize);
+    let mut failure: Option<anyhow::Error> = None;
+    let stats = input::read_inputs(
+        inputs,
+        &mut |doc: Document| {
+            if failure.is_some() {
+                return;
+            }
+            let (article, diags) = article::parse(doc.text, &doc.source, doc.format, &doc.given);
+            for d in &diags {
+                eprintln!("newskg: warning: {}: {}", doc.source, d.message);
+            }
+            let x = ex.extract(&article);
+            report(&doc.source, &article.text, &x);
+            relations += x.relations.len();
+            match store.put(&x, &x.article.id, &prov) {
+                Ok(Outcome::New) => new += 1,
+                Ok(Outcome::Unchanged) => unchanged += 1,
+                Ok(Outcome::Replaced(_)) => replaced += 1,
+                Err(e) => failure = Some(anyhow::anyhow!("{}: {e}", doc.source)),
+            }
+            let done = new + unchanged + replaced;
+            if progress && done % 25 == 0 {
+                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprint!(
+                    "\rnewskg: {done} articles ({new} new, {unchanged} unchanged, {replaced} replaced) {rate:.0}/s "
+                );
+            }
+        },
+        &mut |w: String| eprintln!("newskg: warning: {w}"),
+    );
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let c = store.counts()?;
+    println!(
+        "articles: {new} new, {unchanged} unchanged, {replaced} replaced ({} read in {:.2} s)",
+        new + unchanged + replaced,
+        started.elapsed().as_secs_f64()
+    );
+    println!("relations extracted: {relations}");
+    println!(
+        "store {}: {} articles, {} entities, {} assertions, {} triples",
+        store_path.display(),
+        c.articles,
+        c.entities,
+        c.assertions,
+        c.triples
+    );
+    if stats.documents == 0 {
+        eprintln!("newskg: error: no article could be read from {}", inputs.join(", "));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(cli: &Cli, store_path: &Path, file: Option<&Path>, shapes: Option<&Path>) -> Result<ExitCode> {
+    let ns = namespace(cli)?;
+    let vocab = load_vocabulary(cli)?;
+    let shapes_text = match shapes {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read the shapes {}", p.display()))?,
+        None => rdf::SHAPES_TTL.to_string(),
+    };
+    let shapes = Shapes::parse(&shapes_text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = match file {
+        Some(f) => {
+            let st = KgStore::in_memory(ns)?;
+            // The ontology travels with a store; a file is checked against it too.
+            st.load_ontology(&ontology_text(cli)?)?;
+            let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+            st.load_file(&bytes, &f.display().to_string())?;
+            st
+        }
+        None => {
+            let st = KgStore::open_read_only(store_path, ns)?;
+            st.check_integrity()?;
+            st
+        }
+    };
+    let violations = shacl::validate(&store, &shapes, &vocab)?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for v in &violations {
+        let path = if v.path.is_empty() { String::new() } else { format!(" <{}>", v.path) };
+        writeln!(out, "violation: {}{path}: {}", v.focus, v.message)?;
+        if let Some(val) = &v.value {
+            writeln!(out, "    value: {val}")?;
+        }
+        if let Some(e) = &v.evidence {
+            writeln!(out, "    evidence: {e:?}")?;
+        }
+    }
+    let c = store.counts()?;
+    if violations.is_empty() {
+        writeln!(
+            out,
+            "conforms: {} articles, {} entities, {} assertions, {} triples checked",
+            c.articles, c.entities, c.assertions, c.triples
+        )?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(out, "{} violation{} found", violations.len(), if violations.len() == 1 { "" } else { "s" })?;
+        Ok(ExitCode::from(1))
     }
 }
 
@@ -186,9 +454,8 @@ fn extract(
             }
             if format == OutputFormat::Jsonl {
                 if write_err.is_none() {
-                    let r = serde_json::to_writer(&mut out, &x)
-                        .map_err(io::Error::from)
-                        .and_then(|_| out.write_all(b"\n"));
+                    let r =
+                        serde_json::to_writer(&mut out, &x).map_err(io::Error::from).and_then(|_| out.write_all(b"\n"));
                     if let Err(e) = r {
                         write_err = Some(e);
                     }
@@ -218,54 +485,33 @@ fn extract(
         if docs.is_empty() && stats.documents == 0 {
             // Nothing to print: the summary below explains.
         } else {
-            r.map_err(io::Error::from)
-                .and_then(|_| out.write_all(b"\n"))
-                .or_else(|e| {
-                    if e.kind() == io::ErrorKind::BrokenPipe {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })?;
+            r.map_err(io::Error::from).and_then(|_| out.write_all(b"\n")).or_else(|e| {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
         }
     }
-    out.flush().or_else(|e| {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            Ok(())
-        } else {
-            Err(e)
-        }
-    })?;
+    out.flush().or_else(|e| if e.kind() == io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })?;
     if count > 1 {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "newskg: extracted {count} articles ({:.1} MB) in {secs:.2} s{}",
             bytes as f64 / 1e6,
-            if stats.skipped > 0 {
-                format!("; {} inputs skipped", stats.skipped)
-            } else {
-                String::new()
-            }
+            if stats.skipped > 0 { format!("; {} inputs skipped", stats.skipped) } else { String::new() }
         );
     }
     if stats.documents == 0 {
-        eprintln!(
-            "newskg: error: no article could be read from {}",
-            inputs.join(", ")
-        );
+        eprintln!("newskg: error: no article could be read from {}", inputs.join(", "));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn fmt_key(k: &eval::Key) -> String {
-    format!(
-        "{} {} {}{}",
-        k.0,
-        k.1,
-        k.2,
-        if k.3 { " (negated)" } else { "" }
-    )
+    format!("{} {} {}{}", k.0, k.1, k.2, if k.3 { " (negated)" } else { "" })
 }
 
 fn evaluate(
@@ -289,29 +535,17 @@ fn evaluate(
     if golds.is_empty() {
         bail!("{} has no gold .json files", gold_dir.display());
     }
-    let symmetric: HashSet<String> = ex
-        .lexicon()
-        .predicates
-        .iter()
-        .filter(|p| p.symmetric)
-        .map(|p| p.name.clone())
-        .collect();
+    let symmetric: HashSet<String> =
+        ex.lexicon().predicates.iter().filter(|p| p.symmetric).map(|p| p.name.clone()).collect();
     let (mut ents, mut rels) = (Counts::default(), Counts::default());
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for g in golds {
-        let text =
-            std::fs::read_to_string(&g).with_context(|| format!("cannot read {}", g.display()))?;
-        let gold: Gold = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a gold file", g.display()))?;
+        let text = std::fs::read_to_string(&g).with_context(|| format!("cannot read {}", g.display()))?;
+        let gold: Gold = serde_json::from_str(&text).with_context(|| format!("{}: not a gold file", g.display()))?;
         let path = art_dir.join(&gold.article);
-        let body = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read the article {} named by {}",
-                path.display(),
-                g.display()
-            )
-        })?;
+        let body = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the article {} named by {}", path.display(), g.display()))?;
         let source = path.display().to_string();
         let (article, _) = article::parse(body, &source, Format::Auto, &Default::default());
         let mut x = ex.extract(&article);
@@ -349,10 +583,7 @@ fn evaluate(
     }
     let (ep, er, ef) = ents.prf();
     let (rp, rr, rf) = rels.prf();
-    writeln!(
-        out,
-        "entities P={ep:.3} R={er:.3} F1={ef:.3} | relations P={rp:.3} R={rr:.3} F1={rf:.3}"
-    )?;
+    writeln!(out, "entities P={ep:.3} R={er:.3} F1={ef:.3} | relations P={rp:.3} R={rr:.3} F1={rf:.3}")?;
     let mut failed = false;
     if let Some(m) = min_e {
         if ef < m {
@@ -366,9 +597,5 @@ fn evaluate(
             failed = true;
         }
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -26,11 +26,7 @@ pub enum Level {
 impl Diagnostic {
     /// A warning, optionally about one byte offset.
     pub fn warning(message: impl Into<String>, offset: Option<usize>) -> Diagnostic {
-        Diagnostic {
-            level: Level::Warning,
-            message: message.into(),
-            offset,
-        }
+        Diagnostic { level: Level::Warning, message: message.into(), offset }
     }
 }
 
@@ -125,14 +121,9 @@ impl Modality {
 
     /// Parses a modality name.
     pub fn parse(name: &str) -> Option<Modality> {
-        [
-            Modality::Asserted,
-            Modality::Hypothetical,
-            Modality::Conditional,
-            Modality::Future,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == name)
+        [Modality::Asserted, Modality::Hypothetical, Modality::Conditional, Modality::Future]
+            .into_iter()
+            .find(|m| m.as_str() == name)
     }
 }
 
@@ -141,6 +132,9 @@ impl Modality {
 pub struct ArticleMeta {
     /// Content hash of the original text: the same text always gets the same id.
     pub id: String,
+    /// The id the article had in its corpus (a JSON Lines record's `id`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub title: Option<String>,
     /// ISO 8601 date (`YYYY-MM-DD`).
     pub published: Option<String>,

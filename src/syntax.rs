@@ -22,9 +22,8 @@ pub trait Spans {
 
 /// Words that show a verb phrase has begun: a name after them is not the clause subject.
 pub const AUXILIARIES: &[&str] = &[
-    "has", "have", "had", "will", "would", "can", "could", "did", "does", "do", "may", "might",
-    "must", "should", "to", "not", "n't", "also", "is", "are", "was", "were", "be", "been",
-    "being",
+    "has", "have", "had", "will", "would", "can", "could", "did", "does", "do", "may", "might", "must", "should", "to",
+    "not", "n't", "also", "is", "are", "was", "were", "be", "been", "being",
 ];
 
 /// How a clause is introduced.
@@ -111,10 +110,7 @@ pub fn governing_prep<'a>(
         if sets.prepositions.contains(&t.lower) {
             return Some(t.lower.as_str());
         }
-        if sets.determiners.contains(&t.lower)
-            || t.kind == TokenKind::Number
-            || t.lower.ends_with("ly")
-        {
+        if sets.determiners.contains(&t.lower) || t.kind == TokenKind::Number || t.lower.ends_with("ly") {
             continue;
         }
         return None;
@@ -144,10 +140,7 @@ pub fn coordinate(
                 break;
             }
             // Between them only: ",", "and"/"or", ", and", optionally followed by "the".
-            let between: Vec<&str> = tokens[a.end..b.start]
-                .iter()
-                .map(|t| t.lower.as_str())
-                .collect();
+            let between: Vec<&str> = tokens[a.end..b.start].iter().map(|t| t.lower.as_str()).collect();
             let between: Vec<&str> = between.into_iter().filter(|w| *w != "the").collect();
             match between.as_slice() {
                 [","] => {
@@ -177,12 +170,7 @@ pub fn coordinate(
 }
 
 /// Computes the clauses and skipped stretches of the sentence `range`.
-pub fn analyse_sentence(
-    lex: &Lexicon,
-    tokens: &[Token],
-    spans: &dyn Spans,
-    range: Range<usize>,
-) -> SentenceSyntax {
+pub fn analyse_sentence(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, range: Range<usize>) -> SentenceSyntax {
     let g = &lex.grammar;
     let mut skips: Vec<Range<usize>> = Vec::new();
     let n_end = range.end;
@@ -203,9 +191,7 @@ pub fn analyse_sentence(
 
     // Comma-delimited stretches after a mention: appositions (", a port city in X,"),
     // possessive appositions (", North Korea's main ally,"), asides (", meanwhile,").
-    let commas: Vec<usize> = (range.start..n_end)
-        .filter(|&j| tokens[j].lower == "," && !in_skip(&skips, j))
-        .collect();
+    let commas: Vec<usize> = (range.start..n_end).filter(|&j| tokens[j].lower == "," && !in_skip(&skips, j)).collect();
     for w in 0..commas.len() {
         let c = commas[w];
         let next_comma = commas.get(w + 1).copied();
@@ -225,32 +211,21 @@ pub fn analyse_sentence(
         let aside = len <= 4 && !has_mention && next_comma.is_some();
         let listed_aside = g.parentheticals.iter().any(|p| {
             let words: Vec<&str> = p.split_whitespace().collect();
-            words.len() == len
-                && words
-                    .iter()
-                    .enumerate()
-                    .all(|(k, w)| tokens[c + 1 + k].lower == *w)
+            words.len() == len && words.iter().enumerate().all(|(k, w)| tokens[c + 1 + k].lower == *w)
         });
-        let appositive_start = matches!(
-            first.lower.as_str(),
-            "a" | "an" | "the" | "itself" | "themselves" | "himself" | "herself"
-        ) || spans.mention_starting_at(c + 1).is_some_and(|m| {
-            let s = spans.span(m);
-            tokens
-                .get(s.end)
-                .is_some_and(|t| t.kind == TokenKind::Possessive)
-        });
+        let appositive_start =
+            matches!(first.lower.as_str(), "a" | "an" | "the" | "itself" | "themselves" | "himself" | "herself")
+                || spans.mention_starting_at(c + 1).is_some_and(|m| {
+                    let s = spans.span(m);
+                    tokens.get(s.end).is_some_and(|t| t.kind == TokenKind::Possessive)
+                });
         if (aside || listed_aside) && next_comma.is_some() {
             skips.push(c..seg_end + 1);
         } else if after_mention && appositive_start && !clause_word && len <= 16 {
             // An apposition ending in a list runs to the list's end: "the Quad, the grouping
             // of India, the United States, Japan and Australia".
             let mut end = seg_end;
-            while end < n_end
-                && end > c + 1
-                && spans.mention_covering(end - 1).is_some()
-                && tokens[end].lower == ","
-            {
+            while end < n_end && end > c + 1 && spans.mention_covering(end - 1).is_some() && tokens[end].lower == "," {
                 let mut k = end + 1;
                 if k < n_end && tokens[k].lower == "the" {
                     k += 1;
@@ -275,11 +250,7 @@ pub fn analyse_sentence(
                 skips.push(c..end + 1);
             } else if end >= n_end - 1 || next_comma.is_none() {
                 // Sentence-final apposition.
-                let stop = if tokens[n_end - 1].kind == TokenKind::Punct {
-                    n_end - 1
-                } else {
-                    n_end
-                };
+                let stop = if tokens[n_end - 1].kind == TokenKind::Punct { n_end - 1 } else { n_end };
                 skips.push(c..stop.max(end));
             } else if next_comma.is_some() {
                 skips.push(c..seg_end + 1);
@@ -311,12 +282,7 @@ pub fn analyse_sentence(
 
     // Walk the rest, opening a clause at each clause word.
     let mut stack: Vec<usize> = Vec::new(); // clause index to resume after a relative clause ends
-    let mut current = Clause {
-        segments: one(start..start),
-        kind: ClauseKind::Main,
-        intro: None,
-        antecedent: None,
-    };
+    let mut current = Clause { segments: one(start..start), kind: ClauseKind::Main, intro: None, antecedent: None };
     let mut t = start;
     let close_segment = |c: &mut Clause, end: usize| {
         if let Some(last) = c.segments.last_mut() {
@@ -342,31 +308,12 @@ pub fn analyse_sentence(
         if w == ";" || (w == ":" && t + 1 < n_end) {
             open = Some((ClauseKind::Main, None));
         } else if is(tokens, t, &g.relative_pronouns) {
-            let back = if t > range.start && tokens[t - 1].lower == "," {
-                t - 1
-            } else {
-                t
-            };
-            let ante = if back > range.start {
-                spans.mention_covering(back - 1)
-            } else {
-                None
-            };
+            let back = if t > range.start && tokens[t - 1].lower == "," { t - 1 } else { t };
+            let ante = if back > range.start { spans.mention_covering(back - 1) } else { None };
             open = Some((ClauseKind::Relative, ante));
         } else if is(tokens, t, &g.complementizers) {
-            let ante = if t > range.start {
-                spans.mention_covering(t - 1)
-            } else {
-                None
-            };
-            open = Some((
-                if ante.is_some() {
-                    ClauseKind::Relative
-                } else {
-                    ClauseKind::Complement
-                },
-                ante,
-            ));
+            let ante = if t > range.start { spans.mention_covering(t - 1) } else { None };
+            open = Some((if ante.is_some() { ClauseKind::Relative } else { ClauseKind::Complement }, ante));
         } else if is(tokens, t, &g.reporting_verbs) {
             open = Some((ClauseKind::Complement, None));
         } else if is(tokens, t, &g.subordinators) {
@@ -376,10 +323,7 @@ pub fn analyse_sentence(
             && !np_coordination(tokens, spans, t, range.start)
         {
             open = Some((ClauseKind::Main, None));
-        } else if w == ","
-            && current.kind == ClauseKind::Relative
-            && tokens.get(t.wrapping_sub(1)).is_some()
-        {
+        } else if w == "," && current.kind == ClauseKind::Relative && tokens.get(t.wrapping_sub(1)).is_some() {
             // A relative clause set off by commas ends at its closing comma; the clause it
             // interrupted resumes.
             if let Some(resume) = stack.pop() {
@@ -388,15 +332,7 @@ pub fn analyse_sentence(
                 let mut outer: Clause = clauses.remove(resume);
                 outer.segments.push(t + 1..t + 1);
                 // Keep clause order stable: re-insert the outer clause at its index.
-                clauses.insert(
-                    resume,
-                    Clause {
-                        segments: vec![],
-                        kind: outer.kind,
-                        intro: None,
-                        antecedent: None,
-                    },
-                );
+                clauses.insert(resume, Clause { segments: vec![], kind: outer.kind, intro: None, antecedent: None });
                 current = outer;
                 // Mark the placeholder for removal.
                 t += 1;
@@ -405,16 +341,10 @@ pub fn analyse_sentence(
         }
         if let Some((kind, antecedent)) = open {
             close_segment(&mut current, t);
-            let relative_with_comma =
-                kind == ClauseKind::Relative && t > range.start && tokens[t - 1].lower == ",";
+            let relative_with_comma = kind == ClauseKind::Relative && t > range.start && tokens[t - 1].lower == ",";
             let finished = std::mem::replace(
                 &mut current,
-                Clause {
-                    segments: one(t + 1..t + 1),
-                    kind,
-                    intro: Some(t),
-                    antecedent,
-                },
+                Clause { segments: one(t + 1..t + 1), kind, intro: Some(t), antecedent },
             );
             clauses.push(finished);
             if relative_with_comma {
@@ -455,18 +385,10 @@ fn np_coordination(tokens: &[Token], spans: &dyn Spans, t: usize, start: usize) 
 }
 
 /// Whether a clause subject begins at `t`: a mention, optionally after "the".
-fn starts_subject(
-    lex: &Lexicon,
-    tokens: &[Token],
-    spans: &dyn Spans,
-    t: usize,
-    end: usize,
-) -> bool {
+fn starts_subject(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, t: usize, end: usize) -> bool {
     let _ = lex;
     let mut t = t;
-    if t < end
-        && matches!(tokens[t].lower.as_str(), "the" | "its" | "their")
-        && spans.mention_starting_at(t).is_none()
+    if t < end && matches!(tokens[t].lower.as_str(), "the" | "its" | "their") && spans.mention_starting_at(t).is_none()
     {
         t += 1;
     }

@@ -62,10 +62,10 @@ pub struct Analysis {
 
 /// Words after which a period does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "adm",
-    "cmdr", "gov", "sen", "rep", "pres", "st", "mt", "ft", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "nos", "vs", "v", "approx", "inc",
-    "ltd", "co", "corp", "jr", "sr", "dept", "est", "fig", "rev", "hon", "amb",
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "adm", "cmdr", "gov", "sen",
+    "rep", "pres", "st", "mt", "ft", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "no", "nos", "vs", "v", "approx", "inc", "ltd", "co", "corp", "jr", "sr", "dept", "est", "fig", "rev",
+    "hon", "amb",
 ];
 
 /// Words that, after a dotted abbreviation such as `U.S.`, show a new sentence began.
@@ -109,14 +109,7 @@ pub fn analyse(text: &str, body: Range<usize>) -> Analysis {
         if first == last {
             continue;
         }
-        split_sentences(
-            text,
-            &out.tokens,
-            first..last,
-            block_index,
-            kind,
-            &mut out.sentences,
-        );
+        split_sentences(text, &out.tokens, first..last, block_index, kind, &mut out.sentences);
     }
     out
 }
@@ -162,8 +155,7 @@ fn blocks(text: &str, body: Range<usize>) -> Vec<(Range<usize>, BlockKind)> {
             out.push((r.end - after.len()..r.end, BlockKind::Heading));
             continue;
         }
-        let alone =
-            current.is_none() && (i + 1 == n || text[lines[i + 1].clone()].trim().is_empty());
+        let alone = current.is_none() && (i + 1 == n || text[lines[i + 1].clone()].trim().is_empty());
         if alone && looks_like_heading(trimmed) {
             out.push((r.start + lead..r.end, BlockKind::Heading));
             continue;
@@ -200,11 +192,7 @@ fn bullet_body(line: &str) -> Option<&str> {
 fn looks_like_heading(line: &str) -> bool {
     let words = line.split_whitespace().count();
     let last = line.chars().last().unwrap_or('.');
-    words <= 14
-        && !matches!(
-            last,
-            '.' | '!' | '?' | ':' | ';' | ',' | '"' | '”' | '’' | '\'' | ')'
-        )
+    words <= 14 && !matches!(last, '.' | '!' | '?' | ':' | ';' | ',' | '"' | '”' | '’' | '\'' | ')')
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -233,10 +221,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
                 let cj = chars[j].1;
                 if cj.is_alphanumeric() || is_mark(cj) {
                     j += 1;
-                } else if (cj == '.' || cj == ',')
-                    && numeric_start
-                    && at(j + 1).is_some_and(|d| d.is_ascii_digit())
-                {
+                } else if (cj == '.' || cj == ',') && numeric_start && at(j + 1).is_some_and(|d| d.is_ascii_digit()) {
                     j += 1; // 8.5, 1,000
                 } else if cj == '.'
                     && !numeric_start
@@ -252,10 +237,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
                     if (next == 's' || next == 'S') && word_ends(after_next) {
                         break;
                     }
-                    if (next == 't' || next == 'T')
-                        && word_ends(after_next)
-                        && matches!(chars[j - 1].1, 'n' | 'N')
-                    {
+                    if (next == 't' || next == 'T') && word_ends(after_next) && matches!(chars[j - 1].1, 'n' | 'N') {
                         j -= 1;
                         break;
                     }
@@ -266,11 +248,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
             }
             // A dotted abbreviation keeps its inner dots; its last dot is punctuation.
             let word = &s[chars[start].0..if j < n { chars[j].0 } else { s.len() }];
-            let kind = if numeric_start
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-            {
+            let kind = if numeric_start && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
                 TokenKind::Number
             } else {
                 TokenKind::Word
@@ -281,10 +259,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
             if i < n && matches!(chars[i].1, 'n' | 'N') && at(i + 1).is_some_and(is_apostrophe) {
                 push(out, text, off(i), off(i + 3), TokenKind::Negation);
                 i += 3;
-            } else if i < n
-                && is_apostrophe(chars[i].1)
-                && at(i + 1).is_some_and(|c| c == 's' || c == 'S')
-            {
+            } else if i < n && is_apostrophe(chars[i].1) && at(i + 1).is_some_and(|c| c == 's' || c == 'S') {
                 push(out, text, off(i), off(i + 2), TokenKind::Possessive);
                 i += 2;
             } else if i < n
@@ -306,11 +281,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
 /// Whether a single quote opened before the word at `start` (so a following `'` closes it
 /// rather than marking a plural possessive).
 fn opens_quote_before(chars: &[(usize, char)], start: usize) -> bool {
-    chars[..start]
-        .iter()
-        .rev()
-        .take(200)
-        .any(|&(_, c)| c == '‘')
+    chars[..start].iter().rev().take(200).any(|&(_, c)| c == '‘')
 }
 
 fn is_mark(c: char) -> bool {
@@ -322,13 +293,7 @@ fn push(out: &mut Vec<Token>, text: &str, start: usize, end: usize, kind: TokenK
     let raw = &text[start..end];
     let lower = raw.replace('’', "'").to_lowercase();
     let cap = raw.chars().next().is_some_and(char::is_uppercase);
-    out.push(Token {
-        start,
-        end,
-        kind,
-        lower,
-        cap,
-    });
+    out.push(Token { start, end, kind, lower, cap });
 }
 
 fn split_sentences(
@@ -358,10 +323,7 @@ fn split_sentences(
             {
                 j += 1;
             }
-            if j == end
-                || (starts_sentence(&tokens[j])
-                    && !abbreviation_before(tokens, i, range.start, j, end))
-            {
+            if j == end || (starts_sentence(&tokens[j]) && !abbreviation_before(tokens, i, range.start, j, end)) {
                 push_sentence(text, tokens, start..j, block, kind, out);
                 start = j;
                 i = j;
@@ -376,20 +338,12 @@ fn split_sentences(
 }
 
 fn starts_sentence(t: &Token) -> bool {
-    t.cap
-        || t.kind == TokenKind::Number
-        || matches!(t.lower.as_str(), "\"" | "“" | "‘" | "(" | "[" | "'")
+    t.cap || t.kind == TokenKind::Number || matches!(t.lower.as_str(), "\"" | "“" | "‘" | "(" | "[" | "'")
 }
 
 /// Whether the period at `dot` ends an abbreviation, an initial or a dotted acronym rather
 /// than the sentence.
-fn abbreviation_before(
-    tokens: &[Token],
-    dot: usize,
-    first: usize,
-    next: usize,
-    end: usize,
-) -> bool {
+fn abbreviation_before(tokens: &[Token], dot: usize, first: usize, next: usize, end: usize) -> bool {
     if tokens[dot].lower != "." || dot == first {
         return false;
     }
@@ -405,11 +359,7 @@ fn abbreviation_before(
     let dotted = w.contains('.');
     if single_initial || dotted {
         // A new sentence after an acronym shows itself by a typical first word.
-        let next_word = if next < end {
-            tokens[next].lower.as_str()
-        } else {
-            ""
-        };
+        let next_word = if next < end { tokens[next].lower.as_str() } else { "" };
         return !SENTENCE_STARTERS.contains(&next_word);
     }
     false
@@ -430,10 +380,8 @@ fn push_sentence(
     let mut r = r;
     while r.len() > MAX_SENTENCE_TOKENS {
         let limit = r.start + MAX_SENTENCE_TOKENS;
-        let cut = (r.start + MAX_SENTENCE_TOKENS / 2..limit)
-            .rev()
-            .find(|&i| tokens[i].lower == ",")
-            .map_or(limit, |i| i + 1);
+        let cut =
+            (r.start + MAX_SENTENCE_TOKENS / 2..limit).rev().find(|&i| tokens[i].lower == ",").map_or(limit, |i| i + 1);
         push_one(tokens, r.start..cut, block, kind, out);
         r = cut..r.end;
     }
@@ -441,33 +389,16 @@ fn push_sentence(
     push_one(tokens, r, block, kind, out);
 }
 
-fn push_one(
-    tokens: &[Token],
-    r: Range<usize>,
-    block: usize,
-    kind: BlockKind,
-    out: &mut Vec<Sentence>,
-) {
+fn push_one(tokens: &[Token], r: Range<usize>, block: usize, kind: BlockKind, out: &mut Vec<Sentence>) {
     let start = tokens[r.start].start;
     let end = tokens[r.end - 1].end;
     // A bullet's lead-in label: a colon within the first eight tokens of the block's first sentence.
     let label_colon = if kind == BlockKind::Bullet && out.last().is_none_or(|s| s.block != block) {
-        tokens[r.clone()]
-            .iter()
-            .take(8)
-            .position(|t| t.lower == ":")
-            .map(|p| r.start + p)
+        tokens[r.clone()].iter().take(8).position(|t| t.lower == ":").map(|p| r.start + p)
     } else {
         None
     };
-    out.push(Sentence {
-        start,
-        end,
-        tokens: r,
-        block,
-        kind,
-        label_colon,
-    });
+    out.push(Sentence { start, end, tokens: r, block, kind, label_colon });
 }
 
 #[cfg(test)]
@@ -476,22 +407,17 @@ mod tests {
 
     fn sentences(text: &str) -> Vec<String> {
         let a = analyse(text, 0..text.len());
-        a.sentences
-            .iter()
-            .map(|s| text[s.start..s.end].to_string())
-            .collect()
+        a.sentences.iter().map(|s| text[s.start..s.end].to_string()).collect()
     }
 
     #[test]
     fn abbreviations_initials_and_decimals_do_not_split() {
-        let s = sentences("The U.S. and the U.K. met Gen. Smith on Jan. 5 with J. R. Doe. Growth was 8.5 percent. It ended.");
+        let s = sentences(
+            "The U.S. and the U.K. met Gen. Smith on Jan. 5 with J. R. Doe. Growth was 8.5 percent. It ended.",
+        );
         assert_eq!(
             s,
-            [
-                "The U.S. and the U.K. met Gen. Smith on Jan. 5 with J. R. Doe.",
-                "Growth was 8.5 percent.",
-                "It ended."
-            ]
+            ["The U.S. and the U.K. met Gen. Smith on Jan. 5 with J. R. Doe.", "Growth was 8.5 percent.", "It ended."]
         );
     }
 
@@ -503,39 +429,22 @@ mod tests {
 
     #[test]
     fn quotes_close_sentences() {
-        let s = sentences(
-            "He said \"we will respond.\" Then he left. “Enough,” she said. \"Next,\" he added.",
-        );
-        assert_eq!(
-            s,
-            [
-                "He said \"we will respond.\"",
-                "Then he left.",
-                "“Enough,” she said.",
-                "\"Next,\" he added."
-            ]
-        );
+        let s = sentences("He said \"we will respond.\" Then he left. “Enough,” she said. \"Next,\" he added.");
+        assert_eq!(s, ["He said \"we will respond.\"", "Then he left.", "“Enough,” she said.", "\"Next,\" he added."]);
     }
 
     #[test]
     fn headings_and_bullets_are_their_own_sentences() {
         let text = "A Bold Gamble\n\nRussia acted. It won.\n\n  • Economic Interests: Access is key for Russia.\n  • Security: none\nNext Heading Here\n\nBody again.";
         let a = analyse(text, 0..text.len());
-        let got: Vec<(&str, BlockKind)> = a
-            .sentences
-            .iter()
-            .map(|s| (&text[s.start..s.end], s.kind))
-            .collect();
+        let got: Vec<(&str, BlockKind)> = a.sentences.iter().map(|s| (&text[s.start..s.end], s.kind)).collect();
         assert_eq!(
             got,
             [
                 ("A Bold Gamble", BlockKind::Heading),
                 ("Russia acted.", BlockKind::Paragraph),
                 ("It won.", BlockKind::Paragraph),
-                (
-                    "Economic Interests: Access is key for Russia.",
-                    BlockKind::Bullet
-                ),
+                ("Economic Interests: Access is key for Russia.", BlockKind::Bullet),
                 ("Security: none", BlockKind::Bullet),
                 ("Next Heading Here", BlockKind::Heading),
                 ("Body again.", BlockKind::Paragraph),
@@ -549,14 +458,7 @@ mod tests {
     fn heading_is_never_glued_to_the_next_sentence() {
         let text = "Intro text here.\n\nWhat the Package Leaves Out\n\nBrussels stopped short.";
         let s = sentences(text);
-        assert_eq!(
-            s,
-            [
-                "Intro text here.",
-                "What the Package Leaves Out",
-                "Brussels stopped short."
-            ]
-        );
+        assert_eq!(s, ["Intro text here.", "What the Package Leaves Out", "Brussels stopped short."]);
     }
 
     #[test]
@@ -564,10 +466,7 @@ mod tests {
         let text = "Russia hasn’t endorsed the Taliban's rule; Côte d'Ivoire’s envoy – in Kyiv — met Москва's aide.";
         let a = analyse(text, 0..text.len());
         let toks: Vec<&str> = a.tokens.iter().map(|t| &text[t.start..t.end]).collect();
-        assert_eq!(
-            &toks[..8],
-            ["Russia", "has", "n’t", "endorsed", "the", "Taliban", "'s", "rule"]
-        );
+        assert_eq!(&toks[..8], ["Russia", "has", "n’t", "endorsed", "the", "Taliban", "'s", "rule"]);
         assert!(toks.contains(&"d'Ivoire"));
         assert!(toks.contains(&"Москва"));
         assert_eq!(a.tokens[2].kind, TokenKind::Negation);
@@ -581,12 +480,8 @@ mod tests {
     fn numbers_keep_their_separators() {
         let text = "About 1,000 prisoners and $8.5 billion.";
         let a = analyse(text, 0..text.len());
-        let nums: Vec<&str> = a
-            .tokens
-            .iter()
-            .filter(|t| t.kind == TokenKind::Number)
-            .map(|t| &text[t.start..t.end])
-            .collect();
+        let nums: Vec<&str> =
+            a.tokens.iter().filter(|t| t.kind == TokenKind::Number).map(|t| &text[t.start..t.end]).collect();
         assert_eq!(nums, ["1,000", "8.5"]);
     }
 
@@ -604,9 +499,6 @@ mod tests {
         let a = analyse(&text, 0..text.len());
         assert_eq!(a.tokens.len(), 10_000);
         assert_eq!(a.sentences.len(), 10_000 / MAX_SENTENCE_TOKENS);
-        assert!(a
-            .sentences
-            .iter()
-            .all(|s| s.tokens.len() <= MAX_SENTENCE_TOKENS));
+        assert!(a.sentences.iter().all(|s| s.tokens.len() <= MAX_SENTENCE_TOKENS));
     }
 }

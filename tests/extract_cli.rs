@@ -24,11 +24,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn stdout_json(o: &Output) -> Value {
-    assert!(
-        o.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).expect("stdout is JSON")
 }
 
@@ -61,61 +57,24 @@ fn relation_keys(doc: &Value) -> Vec<(String, String, String, bool)> {
 fn sample_article_gives_the_expected_graph() {
     let doc = stdout_json(&run(&["extract", sample().to_str().unwrap()]));
     let article = &doc["article"];
-    assert_eq!(
-        article["title"],
-        "Moscow Extends Diplomatic Recognition to Afghanistan's Taliban Regime"
-    );
+    assert_eq!(article["title"], "Moscow Extends Diplomatic Recognition to Afghanistan's Taliban Regime");
     assert_eq!(article["published"], "2025-07-04");
-    let keywords: Vec<&str> = article["keywords"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
+    let keywords: Vec<&str> = article["keywords"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
     assert!(
-        keywords.contains(&"Central Asia")
-            && !keywords.contains(&"its")
-            && !keywords.contains(&"strong"),
+        keywords.contains(&"Central Asia") && !keywords.contains(&"its") && !keywords.contains(&"strong"),
         "{keywords:?}"
     );
-    assert!(
-        !keywords.contains(&"russia"),
-        "case-folded duplicate kept: {keywords:?}"
-    );
+    assert!(!keywords.contains(&"russia"), "case-folded duplicate kept: {keywords:?}");
 
-    let ids: Vec<&str> = doc["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    for id in [
-        "russia",
-        "taliban",
-        "afghanistan",
-        "western-nations",
-        "central-asia",
-    ] {
+    let ids: Vec<&str> = doc["entities"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    for id in ["russia", "taliban", "afghanistan", "western-nations", "central-asia"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    let russia = doc["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == "russia")
-        .unwrap();
+    let russia = doc["entities"].as_array().unwrap().iter().find(|e| e["id"] == "russia").unwrap();
     assert_eq!(russia["type"], "Country");
     assert_eq!(russia["codes"]["iso3166"], "RUS");
-    let texts: Vec<&str> = russia["mentions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap())
-        .collect();
-    assert!(
-        texts.contains(&"Moscow") && texts.contains(&"Kremlin"),
-        "{texts:?}"
-    );
+    let texts: Vec<&str> = russia["mentions"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert!(texts.contains(&"Moscow") && texts.contains(&"Kremlin"), "{texts:?}");
 
     let expected: Vec<(String, String, String, bool)> = [
         ("russia", "counterbalances", "western-nations", false),
@@ -143,10 +102,8 @@ fn sample_article_gives_the_expected_graph() {
         assert!(got.contains(e), "missing {e:?} in {got:?}");
     }
     for g in &got {
-        let allowed = expected.contains(g)
-            || optional
-                .iter()
-                .any(|(s, p, o)| g.0 == *s && g.1 == *p && g.2 == *o && !g.3);
+        let allowed =
+            expected.contains(g) || optional.iter().any(|(s, p, o)| g.0 == *s && g.1 == *p && g.2 == *o && !g.3);
         assert!(allowed, "unexpected relation {g:?}");
     }
     for r in doc["relations"].as_array().unwrap() {
@@ -164,19 +121,13 @@ fn offsets_index_the_original_text() {
     let doc = stdout_json(&run(&["extract", sample().to_str().unwrap()]));
     for e in doc["entities"].as_array().unwrap() {
         for m in e["mentions"].as_array().unwrap() {
-            let (s, t) = (
-                m["start"].as_u64().unwrap() as usize,
-                m["end"].as_u64().unwrap() as usize,
-            );
+            let (s, t) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
             assert_eq!(&text[s..t], m["text"].as_str().unwrap());
         }
     }
     for r in doc["relations"].as_array().unwrap() {
         for ev in r["evidence"].as_array().unwrap() {
-            let (s, t) = (
-                ev["start"].as_u64().unwrap() as usize,
-                ev["end"].as_u64().unwrap() as usize,
-            );
+            let (s, t) = (ev["start"].as_u64().unwrap() as usize, ev["end"].as_u64().unwrap() as usize);
             assert_eq!(&text[s..t], ev["text"].as_str().unwrap());
         }
     }
@@ -186,46 +137,24 @@ fn offsets_index_the_original_text() {
 fn every_input_kind_is_read() {
     let dir = tmpdir("inputs");
     fs::create_dir_all(dir.join("nested/deeper")).unwrap();
-    fs::write(
-        dir.join("nested/deeper/plain.txt"),
-        "France condemned Iran on Monday.",
-    )
-    .unwrap();
-    fs::write(
-        dir.join("nested/notes.md"),
-        "# Talks\n\nTurkey hosted Russian and Ukrainian negotiators.\n",
-    )
-    .unwrap();
+    fs::write(dir.join("nested/deeper/plain.txt"), "France condemned Iran on Monday.").unwrap();
+    fs::write(dir.join("nested/notes.md"), "# Talks\n\nTurkey hosted Russian and Ukrainian negotiators.\n").unwrap();
     fs::write(dir.join("ignored.pdf"), "France condemned Iran.").unwrap();
     let corpus = "{\"id\": \"a1\", \"text\": \"Canada sanctioned Iran.\", \"title\": \"T\", \"published\": \"2026-01-02\", \"url\": \"https://example.org/a1\"}\n\n{\"text\": \"Japan condemned North Korea.\"}\n";
     fs::write(dir.join("corpus.jsonl"), corpus).unwrap();
 
     let o = run(&["extract", "--format", "jsonl", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let docs: Vec<Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let docs: Vec<Value> =
+        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(docs.len(), 4, "{docs:?}");
-    let first = docs
-        .iter()
-        .find(|d| d["article"]["id"] == "a1")
-        .expect("jsonl id kept");
+    let first = docs.iter().find(|d| d["article"]["external_id"] == "a1").expect("jsonl id kept");
+    assert_eq!(first["article"]["id"].as_str().unwrap().len(), 32, "the id is the content hash");
     assert_eq!(first["article"]["published"], "2026-01-02");
     assert_eq!(first["article"]["url"], "https://example.org/a1");
-    assert!(first["article"]["source"]
-        .as_str()
-        .unwrap()
-        .ends_with("corpus.jsonl:1"));
-    assert_eq!(
-        relation_keys(first),
-        [("canada".into(), "sanctions".into(), "iran".into(), false)]
-    );
-    let md = docs
-        .iter()
-        .find(|d| d["article"]["title"] == "Talks")
-        .expect("markdown title");
+    assert!(first["article"]["source"].as_str().unwrap().ends_with("corpus.jsonl:1"));
+    assert_eq!(relation_keys(first), [("canada".into(), "sanctions".into(), "iran".into(), false)]);
+    let md = docs.iter().find(|d| d["article"]["title"] == "Talks").expect("markdown title");
     assert_eq!(relation_keys(md).len(), 2);
 
     // Several articles with --format json: an array.
@@ -233,31 +162,13 @@ fn every_input_kind_is_read() {
     assert_eq!(arr.as_array().unwrap().len(), 4);
 
     // Standard input.
-    let mut child = bin()
-        .args(["extract", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = bin().args(["extract", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"Russia recognised the Taliban.")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Russia recognised the Taliban.").unwrap();
     let out = child.wait_with_output().unwrap();
     let doc = stdout_json(&out);
     assert_eq!(doc["article"]["source"], "-");
-    assert_eq!(
-        relation_keys(&doc),
-        [(
-            "russia".into(),
-            "recognizes".into(),
-            "taliban".into(),
-            false
-        )]
-    );
+    assert_eq!(relation_keys(&doc), [("russia".into(), "recognizes".into(), "taliban".into(), false)]);
 }
 
 #[test]
@@ -273,26 +184,11 @@ fn bad_input_is_reported_not_fatal() {
 
     let o = run(&["extract", "--format", "jsonl", dir.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        o.status.success(),
-        "one article was readable, so success: {err}"
-    );
-    assert!(
-        err.contains("latin1.txt: not valid UTF-8 at byte 26"),
-        "{err}"
-    );
-    assert!(
-        err.contains("empty.txt: skipped: the file is empty"),
-        "{err}"
-    );
-    assert!(
-        err.contains("binary.txt: skipped: looks like binary data"),
-        "{err}"
-    );
-    assert!(
-        err.contains("broken.jsonl:1: skipped") && err.contains("broken.jsonl:2: skipped"),
-        "{err}"
-    );
+    assert!(o.status.success(), "one article was readable, so success: {err}");
+    assert!(err.contains("latin1.txt: not valid UTF-8 at byte 26"), "{err}");
+    assert!(err.contains("empty.txt: skipped: the file is empty"), "{err}");
+    assert!(err.contains("binary.txt: skipped: looks like binary data"), "{err}");
+    assert!(err.contains("broken.jsonl:1: skipped") && err.contains("broken.jsonl:2: skipped"), "{err}");
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
 
     // Nothing readable: non-zero, and the message names the inputs.
@@ -302,11 +198,7 @@ fn bad_input_is_reported_not_fatal() {
     let none = tmpdir("none");
     let o = run(&["extract", none.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("no articles found"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no articles found"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&["extract", "/nonexistent/article.txt"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/article.txt: cannot read"));
@@ -322,41 +214,20 @@ fn fifty_megabytes_without_punctuation_is_processed() {
     let o = run(&["extract", "--compact", path.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(
-        doc["entities"].as_array().unwrap().is_empty(),
-        "lowercase words are not names"
-    );
+    assert!(doc["entities"].as_array().unwrap().is_empty(), "lowercase words are not names");
 }
 
 #[test]
 fn hypothetical_relations_are_opt_in() {
     let dir = tmpdir("modal");
     let p = dir.join("a.txt");
-    fs::write(
-        &p,
-        "Germany would deliver tanks to Ukraine. Poland delivered tanks to Ukraine.",
-    )
-    .unwrap();
+    fs::write(&p, "Germany would deliver tanks to Ukraine. Poland delivered tanks to Ukraine.").unwrap();
     let doc = stdout_json(&run(&["extract", p.to_str().unwrap()]));
-    assert_eq!(
-        relation_keys(&doc),
-        [(
-            "poland".into(),
-            "providesAidTo".into(),
-            "ukraine".into(),
-            false
-        )]
-    );
-    let doc = stdout_json(&run(&[
-        "extract",
-        "--include-hypothetical",
-        p.to_str().unwrap(),
-    ]));
+    assert_eq!(relation_keys(&doc), [("poland".into(), "providesAidTo".into(), "ukraine".into(), false)]);
+    let doc = stdout_json(&run(&["extract", "--include-hypothetical", p.to_str().unwrap()]));
     let rels = doc["relations"].as_array().unwrap();
     assert_eq!(rels.len(), 2);
-    assert!(rels
-        .iter()
-        .any(|r| r["subject"] == "germany" && r["modality"] == "hypothetical"));
+    assert!(rels.iter().any(|r| r["subject"] == "germany" && r["modality"] == "hypothetical"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -378,33 +249,19 @@ fn actors_and_triggers_are_data() {
     copy_dir(&root().join("data/lexicon"), &data.join("lexicon"));
     let text_path = data.join("a.txt");
     fs::write(&text_path, "Freedonia befriended Sylvania last week.").unwrap();
-    let before = stdout_json(&run(&[
-        "--data",
-        data.to_str().unwrap(),
-        "extract",
-        text_path.to_str().unwrap(),
-    ]));
+    let before = stdout_json(&run(&["--data", data.to_str().unwrap(), "extract", text_path.to_str().unwrap()]));
     assert!(before["entities"].as_array().unwrap().is_empty());
 
     let mut gaz = fs::read_to_string(data.join("gazetteer/countries.tsv")).unwrap();
     gaz.push_str("freedonia\tCountry\tFreedonia\t\t\tFreedonia\tFreedonian\t\t\t\nsylvania\tCountry\tSylvania\t\t\tSylvania\t\t\t\t\n");
     fs::write(data.join("gazetteer/countries.tsv"), gaz).unwrap();
-    fs::write(data.join("lexicon/extra.toml"), "[[trigger]]\npredicate = \"cooperatesWith\"\nkind = \"verb\"\nforms = [\"befriend\"]\nobjects = [\"\"]\n").unwrap();
-    let after = stdout_json(&run(&[
-        "--data",
-        data.to_str().unwrap(),
-        "extract",
-        text_path.to_str().unwrap(),
-    ]));
-    assert_eq!(
-        relation_keys(&after),
-        [(
-            "freedonia".into(),
-            "cooperatesWith".into(),
-            "sylvania".into(),
-            false
-        )]
-    );
+    fs::write(
+        data.join("lexicon/extra.toml"),
+        "[[trigger]]\npredicate = \"cooperatesWith\"\nkind = \"verb\"\nforms = [\"befriend\"]\nobjects = [\"\"]\n",
+    )
+    .unwrap();
+    let after = stdout_json(&run(&["--data", data.to_str().unwrap(), "extract", text_path.to_str().unwrap()]));
+    assert_eq!(relation_keys(&after), [("freedonia".into(), "cooperatesWith".into(), "sylvania".into(), false)]);
 
     // A broken data file is an error naming the file and line, and telling what to do.
     fs::write(
@@ -412,28 +269,17 @@ fn actors_and_triggers_are_data() {
         "[[trigger]]\npredicate = \"befriends\"\nkind = \"verb\"\nforms = [\"befriend\"]\n",
     )
     .unwrap();
-    let o = run(&[
-        "--data",
-        data.to_str().unwrap(),
-        "extract",
-        text_path.to_str().unwrap(),
-    ]);
+    let o = run(&["--data", data.to_str().unwrap(), "extract", text_path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("lexicon/extra.toml:2: predicate \"befriends\" is not declared"),
-        "{err}"
-    );
+    assert!(err.contains("lexicon/extra.toml:2: predicate \"befriends\" is not declared"), "{err}");
 }
 
 #[test]
 fn help_teaches() {
     let o = run(&["extract", "--help"]);
     let help = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        help.contains("Example: newskg extract data/articles/russia-recognizes-taliban.txt"),
-        "{help}"
-    );
+    assert!(help.contains("Example: newskg extract data/articles/russia-recognizes-taliban.txt"), "{help}");
     assert!(help.contains("--include-hypothetical"));
     let o = run(&["--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("--data"));
@@ -442,26 +288,10 @@ fn help_teaches() {
 #[test]
 fn dev_set_meets_the_bar() {
     let gold = root().join("../shared/eval/gold");
-    assert!(
-        gold.is_dir(),
-        "the shared dev set must be beside the project at {}",
-        gold.display()
-    );
-    let o = run(&[
-        "eval",
-        "--gold",
-        gold.to_str().unwrap(),
-        "--min-entity-f1",
-        "0.95",
-        "--min-relation-f1",
-        "0.85",
-    ]);
+    assert!(gold.is_dir(), "the shared dev set must be beside the project at {}", gold.display());
+    let o = run(&["eval", "--gold", gold.to_str().unwrap(), "--min-entity-f1", "0.95", "--min-relation-f1", "0.85"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
     let last = out.lines().last().unwrap();
     assert!(last.starts_with("entities P="), "{last}");
     println!("{last}");
