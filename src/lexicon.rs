@@ -193,12 +193,76 @@ pub struct TriggerForm {
     pub form: Form,
 }
 
+/// A grammar phrase as tokens: each token's lowercase form and whether it is written
+/// with a capital (which a match must then respect).
+pub type PhraseTokens = Vec<(String, bool)>;
+
+/// Grammar phrases tokenized once at load, indexed by their first word, longest first.
+#[derive(Debug, Default)]
+pub struct Phrases {
+    /// Titles of the roles, with the index of their role.
+    pub titles: Vec<(PhraseTokens, usize)>,
+    /// Description phrases with their class, and "his country" phrases (no class).
+    pub references: Vec<(PhraseTokens, Option<String>)>,
+    title_index: HashMap<String, Vec<usize>>,
+    reference_index: HashMap<String, Vec<usize>>,
+}
+
+impl Phrases {
+    fn build(g: &Grammar) -> Phrases {
+        let tokens = |p: &str| -> PhraseTokens {
+            let a = crate::text::analyse(p, 0..p.len());
+            a.tokens.iter().map(|t| (t.lower.clone(), t.cap)).collect()
+        };
+        let mut titles: Vec<(PhraseTokens, usize)> = g
+            .role
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| r.titles.iter().map(move |t| (t, ri)))
+            .map(|(t, ri)| (tokens(t), ri))
+            .collect();
+        titles.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
+        let mut references: Vec<(PhraseTokens, Option<String>)> = g
+            .description
+            .iter()
+            .flat_map(|d| d.phrases.iter().map(move |p| (p, Some(d.class.clone()))))
+            .chain(g.person_country.iter().map(|p| (p, None)))
+            .map(|(p, c)| (tokens(p), c))
+            .collect();
+        references.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        let index = |first: Vec<Option<&String>>| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, f) in first.into_iter().enumerate() {
+                if let Some(f) = f {
+                    m.entry(f.clone()).or_default().push(i);
+                }
+            }
+            m
+        };
+        let title_index = index(titles.iter().map(|t| t.0.first().map(|x| &x.0)).collect());
+        let reference_index = index(references.iter().map(|t| t.0.first().map(|x| &x.0)).collect());
+        Phrases { titles, references, title_index, reference_index }
+    }
+
+    /// Titles starting with `word`, longest first.
+    pub fn titles_at(&self, word: &str) -> impl Iterator<Item = &(PhraseTokens, usize)> {
+        self.title_index.get(word).into_iter().flatten().map(|&i| &self.titles[i])
+    }
+
+    /// Reference phrases starting with `word`, longest first.
+    pub fn references_at(&self, word: &str) -> impl Iterator<Item = &(PhraseTokens, Option<String>)> {
+        self.reference_index.get(word).into_iter().flatten().map(|&i| &self.references[i])
+    }
+}
+
 /// The loaded lexicon.
 #[derive(Debug)]
 pub struct Lexicon {
     pub predicates: Vec<Predicate>,
     pub triggers: Vec<Trigger>,
     pub grammar: Grammar,
+    pub phrases: Phrases,
+    cues: Cues,
     by_name: HashMap<String, usize>,
     forms: HashMap<String, Vec<TriggerForm>>,
     sets: Sets,
@@ -372,7 +436,9 @@ impl Lexicon {
             name_particles: grammar.name_particles.iter().cloned().collect(),
             name_stopwords: grammar.name_stopwords.iter().cloned().collect(),
         };
-        Ok(Lexicon { predicates, triggers, grammar, by_name, forms, sets })
+        let phrases = Phrases::build(&grammar);
+        let cues = Cues::build(&grammar);
+        Ok(Lexicon { predicates, triggers, grammar, phrases, cues, by_name, forms, sets })
     }
 
     /// The predicate with this name.
@@ -390,14 +456,36 @@ impl Lexicon {
         &self.sets
     }
 
-    /// The modality a cue word or phrase expresses, if it is one.
-    pub fn modality_cues(&self) -> impl Iterator<Item = (&str, Modality)> {
-        let g = &self.grammar;
-        g.hypothetical
+    /// Negation cues as words; `true` marks a cue that must stand right before the trigger.
+    pub fn negation_cues(&self) -> &[(Vec<String>, bool)] {
+        &self.cues.negation
+    }
+
+    /// Modality cues as words, with the modality each expresses.
+    pub fn modality_cues(&self) -> &[(Vec<String>, Modality)] {
+        &self.cues.modality
+    }
+}
+
+/// Negation and modality cues split into words once, at load.
+#[derive(Debug, Default)]
+struct Cues {
+    negation: Vec<(Vec<String>, bool)>,
+    modality: Vec<(Vec<String>, Modality)>,
+}
+
+impl Cues {
+    fn build(g: &Grammar) -> Cues {
+        let words = |c: &str| c.trim_end_matches('_').split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let negation = g.negation.iter().map(|c| (words(c), c.ends_with('_'))).collect();
+        let modality = g
+            .hypothetical
             .iter()
-            .map(|c| (c.as_str(), Modality::Hypothetical))
-            .chain(g.conditional.iter().map(|c| (c.as_str(), Modality::Conditional)))
-            .chain(g.future.iter().map(|c| (c.as_str(), Modality::Future)))
+            .map(|c| (words(c), Modality::Hypothetical))
+            .chain(g.conditional.iter().map(|c| (words(c), Modality::Conditional)))
+            .chain(g.future.iter().map(|c| (words(c), Modality::Future)))
+            .collect();
+        Cues { negation, modality }
     }
 }
 

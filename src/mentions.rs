@@ -187,14 +187,6 @@ fn kebab(s: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// A phrase as (lowercase token, capitalised) pairs, the mention kind it makes and its class.
-type Phrase = (Vec<(String, bool)>, MentionKind, Option<String>);
-
-fn phrase_tokens(phrase: &str) -> Vec<(String, bool)> {
-    let a = crate::text::analyse(phrase, 0..phrase.len());
-    a.tokens.iter().map(|t| (t.lower.clone(), t.cap)).collect()
-}
-
 impl Builder<'_> {
     fn tok(&self, i: usize) -> &Token {
         &self.a.tokens[i]
@@ -248,16 +240,14 @@ impl Builder<'_> {
     }
 
     fn gazetteer_names(&mut self) {
-        let mut start_tok = HashMap::new();
-        let mut end_tok = HashMap::new();
-        for (i, t) in self.a.tokens.iter().enumerate() {
-            start_tok.insert(t.start, i);
-            end_tok.insert(t.end, i);
-        }
+        // Tokens are sorted by offset: a hit maps to tokens by binary search.
+        let tokens = &self.a.tokens;
+        let start_of = |b: usize| tokens.binary_search_by_key(&b, |t| t.start).ok();
+        let end_of = |b: usize| tokens.binary_search_by_key(&b, |t| t.end).ok();
         for s in 0..self.a.sentences.len() {
             let sent = &self.a.sentences[s];
             for hit in self.gaz.find(self.text, sent.start..sent.end) {
-                let (Some(&ts), Some(&te)) = (start_tok.get(&hit.start), end_tok.get(&hit.end)) else {
+                let (Some(ts), Some(te)) = (start_of(hit.start), end_of(hit.end)) else {
                     continue;
                 };
                 let range = ts..te + 1;
@@ -309,16 +299,6 @@ impl Builder<'_> {
     /// Descriptions, "his country", pronouns and event anaphors, on tokens no name covers.
     fn references(&mut self) {
         let g = &self.lex.grammar;
-        let mut phrases: Vec<Phrase> = Vec::new();
-        for d in &g.description {
-            for p in &d.phrases {
-                phrases.push((phrase_tokens(p), MentionKind::Description, Some(d.class.clone())));
-            }
-        }
-        for p in &g.person_country {
-            phrases.push((phrase_tokens(p), MentionKind::PersonCountry, None));
-        }
-        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let pronouns: Vec<&String> =
             g.pronouns_thing.iter().chain(&g.pronouns_plural).chain(&g.pronouns_person).collect();
         for s in 0..self.a.sentences.len() {
@@ -329,7 +309,7 @@ impl Builder<'_> {
                     i += 1;
                     continue;
                 }
-                for (words, kind, class) in &phrases {
+                for (words, class) in self.lex.phrases.references_at(&self.tok(i).lower) {
                     let end = i + words.len();
                     if end > r.end || (i..end).any(|t| self.covered[t]) {
                         continue;
@@ -339,7 +319,8 @@ impl Builder<'_> {
                         t.lower == *w && (k == 0 || !cap || t.cap)
                     });
                     if ok {
-                        let m = self.add(i..end, *kind, vec![]);
+                        let kind = if class.is_some() { MentionKind::Description } else { MentionKind::PersonCountry };
+                        let m = self.add(i..end, kind, vec![]);
                         self.out.mentions[m].class = class.clone();
                         i = end;
                         continue 'tokens;
@@ -445,7 +426,6 @@ impl Builder<'_> {
     /// People introduced by a title: "[Affiliation] Title [Honorific] Name" and
     /// "the [affiliation's] title, Name".
     fn titled_people(&mut self) {
-        let titles = self.title_phrases();
         let honorifics = &self.lex.sets().honorifics;
         for s in 0..self.a.sentences.len() {
             let sent = self.a.sentences[s].clone();
@@ -455,7 +435,8 @@ impl Builder<'_> {
             let r = sent.tokens.clone();
             let mut i = r.start;
             while i < r.end {
-                let found = titles.iter().find(|(words, _)| {
+                let lex = self.lex;
+                let found = lex.phrases.titles_at(&self.tok(i).lower).find(|(words, _)| {
                     i + words.len() <= r.end && words.iter().enumerate().all(|(k, (w, _))| self.tok(i + k).lower == *w)
                 });
                 let Some((words, role)) = found.cloned() else {
@@ -552,18 +533,6 @@ impl Builder<'_> {
             }
         }
         self.out.mentions.retain(|m| !m.tokens.is_empty());
-    }
-
-    /// Every title of the grammar's roles as phrase tokens with its role index, longest first.
-    fn title_phrases(&self) -> Vec<(Vec<(String, bool)>, usize)> {
-        let mut titles: Vec<(Vec<(String, bool)>, usize)> = Vec::new();
-        for (ri, role) in self.lex.grammar.role.iter().enumerate() {
-            for t in &role.titles {
-                titles.push((phrase_tokens(t), ri));
-            }
-        }
-        titles.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
-        titles
     }
 
     fn prev_is_modifier_of_the(&self, i: usize, start: usize) -> bool {
@@ -729,7 +698,6 @@ impl Builder<'_> {
     /// position, which keeps roles correct whatever the mention order).
     fn rebuild_roles(&mut self) {
         self.out.roles.clear();
-        let titles = self.title_phrases();
         for pm in 0..self.out.mentions.len() {
             let m = &self.out.mentions[pm];
             if m.kind != MentionKind::Person || m.tokens == m.name {
@@ -739,13 +707,13 @@ impl Builder<'_> {
             let (lo, hi) = (m.tokens.start, m.name.start);
             let mut best: Option<(usize, usize)> = None;
             for i in lo..hi {
-                if let Some((words, ri)) = titles.iter().find(|(w, _)| {
+                let lex = self.lex;
+                if let Some((words, ri)) = lex.phrases.titles_at(&self.tok(i).lower).find(|(w, _)| {
                     i + w.len() <= hi && w.iter().enumerate().all(|(k, (x, _))| self.tok(i + k).lower == *x)
                 }) {
                     if best.is_none_or(|(_, len)| words.len() > len) {
                         best = Some((*ri, words.len()));
                     }
-                    let _ = ri;
                 }
             }
             let Some((ri, _)) = best else { continue };

@@ -9,7 +9,7 @@
 //! lead-ins ("Economic Interests: …"). Headlines carry no relations: their telegraphic
 //! verbs are read from the body instead.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::lexicon::{Form, Lexicon, Trigger, TriggerKind};
 use crate::mentions::{Entities, MentionKind};
@@ -52,19 +52,23 @@ struct Ctx<'a> {
     a: &'a Analysis,
     e: &'a Entities,
     lex: &'a Lexicon,
-    block_words: Vec<HashSet<&'a str>>,
+    block_tokens: Vec<std::ops::Range<usize>>,
 }
 
 /// Finds the relations of an article whose entities have been found.
 pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relation> {
+    // Token range of each block, for the triggers that look at their paragraph.
     let blocks = a.sentences.iter().map(|s| s.block).max().map_or(0, |b| b + 1);
-    let mut block_words: Vec<HashSet<&str>> = vec![HashSet::new(); blocks];
+    let mut block_tokens: Vec<std::ops::Range<usize>> = vec![0..0; blocks];
     for s in &a.sentences {
-        for t in &a.tokens[s.tokens.clone()] {
-            block_words[s.block].insert(t.lower.as_str());
+        let r = &mut block_tokens[s.block];
+        if r.start == r.end {
+            *r = s.tokens.clone();
+        } else {
+            r.end = s.tokens.end;
         }
     }
-    let ctx = Ctx { agents: Default::default(), text, a, e, lex, block_words };
+    let ctx = Ctx { agents: Default::default(), text, a, e, lex, block_tokens };
     let mut all = Vec::new();
     for si in 0..a.sentences.len() {
         if a.sentences[si].kind == BlockKind::Heading {
@@ -140,11 +144,12 @@ impl Ctx<'_> {
                 return None;
             }
         }
-        let words = &self.block_words[sent.block];
-        if !trig.context.is_empty() && !trig.context.iter().any(|w| words.contains(w.as_str())) {
+        let in_block =
+            |words: &[String]| toks[self.block_tokens[sent.block].clone()].iter().any(|t| words.contains(&t.lower));
+        if !trig.context.is_empty() && !in_block(&trig.context) {
             return None;
         }
-        if trig.unless_context.iter().any(|w| words.contains(w.as_str())) {
+        if !trig.unless_context.is_empty() && in_block(&trig.unless_context) {
             return None;
         }
         let prev = (t > sent.tokens.start).then(|| &toks[t - 1]);
@@ -710,17 +715,13 @@ impl Ctx<'_> {
         if let Some(i) = clause.and_then(|c| c.intro) {
             words.insert(0, self.a.tokens[i].lower.as_str());
         }
-        let has = |cue: &str| {
-            let cue: Vec<&str> = cue.split_whitespace().collect();
-            words.windows(cue.len()).any(|w| w == cue.as_slice())
+        let has = |cue: &[String]| words.windows(cue.len()).any(|w| w.iter().zip(cue).all(|(a, b)| *a == b));
+        // A cue marked "_" must stand right before the trigger ("no _": "no recognition").
+        let adjacent = |cue: &[String]| {
+            words.len() >= cue.len() && words[words.len() - cue.len()..].iter().zip(cue).all(|(a, b)| *a == b)
         };
-        // A cue ending in "_" must stand right before the trigger ("no _": "no recognition").
-        let adjacent = |cue: &str| {
-            let cue: Vec<&str> = cue.trim_end_matches('_').split_whitespace().collect();
-            words.len() >= cue.len() && words[words.len() - cue.len()..] == cue[..]
-        };
-        let negated = self.lex.grammar.negation.iter().any(|c| if c.ends_with('_') { adjacent(c) } else { has(c) });
-        let modality = self.lex.modality_cues().find(|(c, _)| has(c)).map_or(Modality::Asserted, |(_, m)| m);
+        let negated = self.lex.negation_cues().iter().any(|(c, adj)| if *adj { adjacent(c) } else { has(c) });
+        let modality = self.lex.modality_cues().iter().find(|(c, _)| has(c)).map_or(Modality::Asserted, |(_, m)| *m);
         (negated, modality)
     }
 
