@@ -74,7 +74,7 @@ pub struct Trigger {
     /// Particles that must follow the trigger (`call on`, `cut off`).
     #[serde(default)]
     pub particle: Vec<String>,
-    /// One of these words must occur within `window` tokens after the trigger.
+    /// One of these words must occur within `window` tokens of the trigger, before or after.
     #[serde(default)]
     pub requires: Vec<String>,
     #[serde(default = "default_window")]

@@ -76,7 +76,8 @@ pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relati
         }
         let mut cands = ctx.sentence(si);
         ctx.subsume(&mut cands);
-        for c in &cands {
+        // Event anaphors stand for the actors behind an event, not the people who carried it out.
+        for c in cands.iter().filter(|c| e.entities[c.subject].kind != EntityType::Person) {
             let mut agents = ctx.agents.borrow_mut();
             let list = agents.entry(c.predicate.clone()).or_default();
             if !list.contains(&c.subject) {
@@ -139,8 +140,10 @@ impl Ctx<'_> {
             end += 1;
         }
         if !trig.requires.is_empty() {
-            let lim = (end + trig.window).min(sent.tokens.end);
-            if !(end..lim).any(|j| trig.requires.contains(&toks[j].lower)) {
+            // Within `window` tokens on either side: "signed a deal", "the deal was signed".
+            let lo = t.saturating_sub(trig.window).max(sent.tokens.start);
+            let hi = (end + trig.window).min(sent.tokens.end);
+            if !(lo..hi).any(|j| (j < t || j >= end) && trig.requires.contains(&toks[j].lower)) {
                 return None;
             }
         }
@@ -410,7 +413,7 @@ impl Ctx<'_> {
 
     /// The object: the first argument mention after the trigger introduced as the trigger
     /// allows (directly, or after one of its prepositions), within the clause.
-    fn object(&self, si: usize, from: usize, trig: &Trigger, skip_by: Option<usize>) -> Option<Arg> {
+    fn object(&self, si: usize, from: usize, trig: &Trigger, skip_by: Option<usize>, direct_ok: bool) -> Option<Arg> {
         let sent = &self.a.sentences[si];
         let g = &self.lex.grammar;
         let lim = (from + 12).min(sent.tokens.end);
@@ -441,7 +444,7 @@ impl Ctx<'_> {
             if let Some(m) = self.e.mention_starting_at(j) {
                 let span = self.e.mentions[m].tokens.clone();
                 let gov = syntax::governing_prep(self.lex, &self.a.tokens, span.clone(), sent.tokens.start);
-                let direct = trig.objects.iter().any(|o| o.is_empty());
+                let direct = direct_ok && trig.objects.iter().any(|o| o.is_empty());
                 let ok = match gov {
                     None => direct,
                     Some("of") => direct || trig.objects.iter().any(|o| o == "of"),
@@ -550,8 +553,13 @@ impl Ctx<'_> {
             TriggerKind::Verb => {
                 let agent = if form == Form::Past { self.by_agent(si, end) } else { None };
                 if let Some((by_at, agent)) = agent {
-                    let object = self.passive_object(si, t);
-                    let _ = by_at;
+                    // "sanctions imposed by the EU on Iran": a prepositional object after the
+                    // agent; otherwise the passive's subject.
+                    let found = self.object(si, end, trig, Some(by_at), false).or_else(|| self.passive_object(si, t));
+                    // "the deal was signed by A and B": A and B together, not with the deal's parties.
+                    let symmetric_group = agent.targets.len() >= 2
+                        && self.lex.predicate(trig.predicate.get_ref()).is_some_and(|p| p.symmetric);
+                    let object = found.filter(|o| !(symmetric_group && o.indirect));
                     (Some(agent), object, false)
                 } else {
                     if form == Form::Past && self.preceded_by_be(si, t) {
@@ -559,7 +567,7 @@ impl Ctx<'_> {
                     }
                     let subject = self.subject(si, t, trig.kind, form);
                     let object =
-                        self.object(si, end, trig, None).or_else(|| self.relative_gap(si, t, subject.as_ref()));
+                        self.object(si, end, trig, None, true).or_else(|| self.relative_gap(si, t, subject.as_ref()));
                     (subject, object, false)
                 }
             }
@@ -1003,6 +1011,21 @@ mod tests {
         assert_eq!(rels("Moscow's recognition of the Taliban surprised many."), ["russia recognizes taliban"]);
         assert_eq!(rels("The EU imposed sanctions on Iran."), ["european-union sanctions iran"]);
         assert_eq!(rels("Observers noted the Taliban's control over Afghanistan."), ["taliban controls afghanistan"]);
+    }
+
+    #[test]
+    fn passive_with_prepositional_object() {
+        assert_eq!(
+            rels("Observers noted the sanctions imposed by the EU on Iran last year."),
+            ["european-union sanctions iran"]
+        );
+        assert_eq!(rels("The agreement was signed by France and Germany."), ["france signsAgreementWith germany"]);
+    }
+
+    #[test]
+    fn copular_nominal() {
+        assert_eq!(rels("India is a member of the Quad."), ["india memberOf quadrilateral-security-dialogue"]);
+        assert_eq!(rels("Russia has a strategic interest in Central Asia."), ["russia hasInterestIn central-asia"]);
     }
 
     #[test]
