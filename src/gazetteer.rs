@@ -65,7 +65,6 @@ pub struct Gazetteer {
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
     patterns: Vec<(usize, SurfaceKind)>,
-    pattern_text: Vec<String>,
     matcher: AhoCorasick,
     guards: HashMap<String, Vec<Guard>>,
     given_names: HashSet<String>,
@@ -190,7 +189,7 @@ impl Gazetteer {
         let matcher = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&pattern_text).map_err(|e| {
             DataError { file: files.display("gazetteer/"), line: 0, message: format!("cannot build the matcher: {e}") }
         })?;
-        Ok(Gazetteer { entries, by_id, patterns, pattern_text, matcher, guards, given_names })
+        Ok(Gazetteer { entries, by_id, patterns, matcher, guards, given_names })
     }
 
     /// All entries, in file order.
@@ -245,11 +244,6 @@ impl Gazetteer {
             }
         }
         out
-    }
-
-    /// Number of surface patterns in the matcher (for diagnostics and benchmarks).
-    pub fn pattern_count(&self) -> usize {
-        self.pattern_text.len()
     }
 }
 

@@ -439,7 +439,7 @@ impl Builder<'_> {
                 let found = lex.phrases.titles_at(&self.tok(i).lower).find(|(words, _)| {
                     i + words.len() <= r.end && words.iter().enumerate().all(|(k, (w, _))| self.tok(i + k).lower == *w)
                 });
-                let Some((words, role)) = found.cloned() else {
+                let Some((words, _)) = found.cloned() else {
                     i += 1;
                     continue;
                 };
@@ -528,7 +528,6 @@ impl Builder<'_> {
                 if let Some(a) = affiliation {
                     self.out.mentions[a].nested = true;
                 }
-                let _ = role;
                 i = name.end;
             }
         }

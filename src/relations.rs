@@ -826,17 +826,16 @@ impl Ctx<'_> {
             }
             let end = skip.end.min(self.a.sentences[si].tokens.end);
             let words: Vec<usize> = (first + 1..end).take(6).collect();
-            for (k, &j) in words.iter().enumerate() {
+            for &j in &words {
                 let w = self.a.tokens[j].lower.as_str();
                 let next = self.a.tokens.get(j + 1).map(|t| t.lower.as_str());
-                let (predicate, prep, reverse) = if g.location_nouns.iter().any(|x| x == w) && next == Some("in") {
-                    ("locatedIn", "in", false)
+                let (predicate, reverse) = if g.location_nouns.iter().any(|x| x == w) && next == Some("in") {
+                    ("locatedIn", false)
                 } else if g.membership_nouns.iter().any(|x| x == w) && next == Some("of") {
-                    ("memberOf", "of", true)
+                    ("memberOf", true)
                 } else {
                     continue;
                 };
-                let _ = (k, prep);
                 let Some(m) = self.e.mention_starting_at(j + 2).or_else(|| self.e.mention_starting_at(j + 3)) else {
                     break;
                 };

@@ -203,27 +203,6 @@ impl KgStore {
         })
     }
 
-    /// The article graph names in the store.
-    pub fn article_graphs(&self) -> Result<Vec<String>, StoreError> {
-        let prefix = format!("{}article/", self.ns.base());
-        let mut out = Vec::new();
-        for g in self.store.named_graphs() {
-            if let NamedOrBlankNode::NamedNode(n) = g.map_err(|e| err("cannot read the store", e))? {
-                if n.as_str().starts_with(&prefix) {
-                    out.push(n.into_string());
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
-
-    /// Number of quads in graph `name`.
-    pub fn graph_len(&self, name: &str) -> Result<usize, StoreError> {
-        let g = NamedNode::new(name).map_err(|e| err(&format!("{name:?} is not an IRI"), e))?;
-        Ok(self.store.quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(g.as_ref()))).count())
-    }
-
     /// Writes the whole store (dataset syntaxes) or one graph in `syntax`.
     pub fn dump(&self, syntax: Syntax, graph: Option<&str>, out: &mut dyn Write) -> Result<(), StoreError> {
         let mut ser = RdfSerializer::from_format(syntax.format());

@@ -109,7 +109,7 @@ pub fn analyse(text: &str, body: Range<usize>) -> Analysis {
         if first == last {
             continue;
         }
-        split_sentences(text, &out.tokens, first..last, block_index, kind, &mut out.sentences);
+        split_sentences(&out.tokens, first..last, block_index, kind, &mut out.sentences);
     }
     out
 }
@@ -296,14 +296,7 @@ fn push(out: &mut Vec<Token>, text: &str, start: usize, end: usize, kind: TokenK
     out.push(Token { start, end, kind, lower, cap });
 }
 
-fn split_sentences(
-    text: &str,
-    tokens: &[Token],
-    range: Range<usize>,
-    block: usize,
-    kind: BlockKind,
-    out: &mut Vec<Sentence>,
-) {
+fn split_sentences(tokens: &[Token], range: Range<usize>, block: usize, kind: BlockKind, out: &mut Vec<Sentence>) {
     let mut start = range.start;
     let mut i = range.start;
     let end = range.end;
@@ -324,7 +317,7 @@ fn split_sentences(
                 j += 1;
             }
             if j == end || (starts_sentence(&tokens[j]) && !abbreviation_before(tokens, i, range.start, j, end)) {
-                push_sentence(text, tokens, start..j, block, kind, out);
+                push_sentence(tokens, start..j, block, kind, out);
                 start = j;
                 i = j;
                 continue;
@@ -333,7 +326,7 @@ fn split_sentences(
         i += 1;
     }
     if start < end {
-        push_sentence(text, tokens, start..end, block, kind, out);
+        push_sentence(tokens, start..end, block, kind, out);
     }
 }
 
@@ -369,14 +362,7 @@ fn abbreviation_before(tokens: &[Token], dot: usize, first: usize, next: usize, 
 /// text without sentence punctuation is still processed in linear time.
 pub const MAX_SENTENCE_TOKENS: usize = 250;
 
-fn push_sentence(
-    text: &str,
-    tokens: &[Token],
-    r: Range<usize>,
-    block: usize,
-    kind: BlockKind,
-    out: &mut Vec<Sentence>,
-) {
+fn push_sentence(tokens: &[Token], r: Range<usize>, block: usize, kind: BlockKind, out: &mut Vec<Sentence>) {
     let mut r = r;
     while r.len() > MAX_SENTENCE_TOKENS {
         let limit = r.start + MAX_SENTENCE_TOKENS;
@@ -385,7 +371,6 @@ fn push_sentence(
         push_one(tokens, r.start..cut, block, kind, out);
         r = cut..r.end;
     }
-    let _ = text;
     push_one(tokens, r, block, kind, out);
 }
 
