@@ -160,6 +160,8 @@ pub struct Grammar {
     pub event_nouns: Vec<String>,
     pub adjunct_prepositions: Vec<String>,
     pub catenatives: Vec<String>,
+    pub auxiliaries: Vec<String>,
+    pub noun_markers: Vec<String>,
     pub pronouns_thing: Vec<String>,
     pub pronouns_plural: Vec<String>,
     pub pronouns_person: Vec<String>,
@@ -279,6 +281,8 @@ pub struct Sets {
     pub honorifics: HashSet<String>,
     pub name_particles: HashSet<String>,
     pub name_stopwords: HashSet<String>,
+    pub auxiliaries: HashSet<String>,
+    pub noun_markers: HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -435,6 +439,8 @@ impl Lexicon {
             honorifics: grammar.honorifics.iter().cloned().collect(),
             name_particles: grammar.name_particles.iter().cloned().collect(),
             name_stopwords: grammar.name_stopwords.iter().cloned().collect(),
+            auxiliaries: set(&grammar.auxiliaries),
+            noun_markers: set(&grammar.noun_markers),
         };
         let phrases = Phrases::build(&grammar);
         let cues = Cues::build(&grammar);

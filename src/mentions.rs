@@ -671,7 +671,7 @@ impl Builder<'_> {
                         .flat_map(|seg| seg.clone())
                         .filter(|&t| s.label_colon.is_none_or(|colon| t > colon))
                         .find_map(|t| {
-                            if syntax::AUXILIARIES.contains(&tokens[t].lower.as_str())
+                            if lex.sets().auxiliaries.contains(&tokens[t].lower)
                                 && self.out.mention_covering(t).is_none()
                             {
                                 verbal = true;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::lexicon::{Form, Lexicon, Trigger, TriggerKind};
 use crate::mentions::{Entities, MentionKind};
 use crate::model::{EntityType, Evidence, Modality, Relation};
-use crate::syntax::{self, ClauseKind, Spans, AUXILIARIES};
+use crate::syntax::{self, ClauseKind, Spans};
 use crate::text::{Analysis, BlockKind, TokenKind};
 
 /// One side of a relation: the entities it stands for, the mentions that name them and,
@@ -156,9 +156,7 @@ impl Ctx<'_> {
             return None;
         }
         let prev = (t > sent.tokens.start).then(|| &toks[t - 1]);
-        let det = |w: &str| {
-            ["the", "a", "an", "its", "their", "his", "her", "this", "these", "those", "our", "such"].contains(&w)
-        };
+        let det = |w: &str| self.lex.sets().noun_markers.contains(w);
         match trig.kind {
             TriggerKind::Verb => {
                 // "the attack", "Russia's attacks": a noun, not the verb.
@@ -185,7 +183,7 @@ impl Ctx<'_> {
                         if p.kind != TokenKind::Word
                             || p.cap
                             || self.lex.sets().be_forms.contains(&p.lower)
-                            || AUXILIARIES.contains(&p.lower.as_str())
+                            || self.lex.sets().auxiliaries.contains(&p.lower)
                         {
                             break;
                         }
@@ -343,7 +341,7 @@ impl Ctx<'_> {
                 let p = &self.a.tokens[j - 1];
                 let sets = self.lex.sets();
                 let verbal = sets.be_forms.contains(&p.lower)
-                    || AUXILIARIES.contains(&p.lower.as_str())
+                    || self.lex.sets().auxiliaries.contains(&p.lower)
                     || self.lex.grammar.catenatives.contains(&p.lower)
                     || sets.prepositions.contains(&p.lower)
                     || ["and", "or", "but", "while", "when", "after", "before", "by", "without"]

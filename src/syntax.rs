@@ -20,12 +20,6 @@ pub trait Spans {
     fn mention_covering(&self, t: usize) -> Option<usize>;
 }
 
-/// Words that show a verb phrase has begun: a name after them is not the clause subject.
-pub const AUXILIARIES: &[&str] = &[
-    "has", "have", "had", "will", "would", "can", "could", "did", "does", "do", "may", "might", "must", "should", "to",
-    "not", "n't", "also", "is", "are", "was", "were", "be", "been", "being",
-];
-
 /// How a clause is introduced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClauseKind {
