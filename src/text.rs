@@ -152,7 +152,9 @@ fn blocks(text: &str, body: Range<usize>) -> Vec<(Range<usize>, BlockKind)> {
                 out.push((c, BlockKind::Paragraph));
             }
             let after = after.trim_start_matches('#').trim_start();
-            out.push((r.end - after.len()..r.end, BlockKind::Heading));
+            // Offsets from the trimmed line's start: trailing blanks are not part of it.
+            let start = r.start + lead + (trimmed.len() - after.len());
+            out.push((start..r.start + lead + trimmed.len(), BlockKind::Heading));
             continue;
         }
         let alone = current.is_none() && (i + 1 == n || text[lines[i + 1].clone()].trim().is_empty());
@@ -468,6 +470,13 @@ mod tests {
         let nums: Vec<&str> =
             a.tokens.iter().filter(|t| t.kind == TokenKind::Number).map(|t| &text[t.start..t.end]).collect();
         assert_eq!(nums, ["1,000", "8.5"]);
+    }
+
+    #[test]
+    fn markdown_heading_with_trailing_blanks_keeps_char_boundaries() {
+        let text = "# • recognised  \nBody text here.";
+        let a = analyse(text, 0..text.len());
+        assert_eq!(&text[a.sentences[0].start..a.sentences[0].end], "• recognised");
     }
 
     #[test]
