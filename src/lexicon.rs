@@ -154,6 +154,7 @@ pub struct Grammar {
     pub complementizers: Vec<String>,
     pub reporting_verbs: Vec<String>,
     pub subordinators: Vec<String>,
+    pub temporal_conjunctions: Vec<String>,
     pub coordinators: Vec<String>,
     pub be_forms: Vec<String>,
     pub parentheticals: Vec<String>,

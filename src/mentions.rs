@@ -681,7 +681,7 @@ impl Builder<'_> {
                             }
                             let m = self.out.mention_starting_at(t)?;
                             let span = self.out.mentions[m].tokens.clone();
-                            syntax::governing_prep(lex, tokens, span, s.tokens.start).is_none().then_some(m)
+                            syntax::governing_prep(lex, tokens, span, c.start()).is_none().then_some(m)
                         })
                 })
                 .collect();
@@ -762,7 +762,7 @@ impl Builder<'_> {
     fn recent(&self, before: usize, window: usize, ok: &dyn Fn(&Mention) -> bool) -> Option<Vec<usize>> {
         let here = self.out.mentions[before].sentence;
         let pos = self.out.mentions[before].tokens.start;
-        let mut best: Option<(u8, usize)> = None;
+        let mut best: Option<((u32, u8), usize)> = None;
         // Mentions are sorted by position: walk back until the window is left.
         for m in (0..self.out.mentions.len()).rev() {
             let mm = &self.out.mentions[m];
@@ -775,7 +775,9 @@ impl Builder<'_> {
             if mm.targets.is_empty() || !ok(mm) {
                 continue;
             }
-            let rank = if mm.sentence == here { 3 + self.is_subject(m) as u8 } else { self.subject_rank(m) };
+            // Nearest sentence first; within it, subjects (main clause first), then recency.
+            let distance = (here - mm.sentence.min(here)) as u32;
+            let rank = (u32::MAX - distance, self.subject_rank(m).max(u8::from(self.is_subject(m))));
             if best.is_none_or(|(r, _)| rank > r) {
                 best = Some((rank, m));
             }

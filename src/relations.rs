@@ -48,6 +48,9 @@ struct Ctx<'a> {
     /// The latest agents of each predicate, for event anaphors ("the strikes" after
     /// "Russian missile strikes").
     agents: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
+    /// The same by trigger word, with the sentence it was seen in: "the strikes" prefers
+    /// the agents of "airstrikes" over those of another attack.
+    word_agents: std::cell::RefCell<std::collections::HashMap<String, (usize, Vec<usize>)>>,
     text: &'a str,
     a: &'a Analysis,
     e: &'a Entities,
@@ -68,7 +71,7 @@ pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relati
             r.end = s.tokens.end;
         }
     }
-    let ctx = Ctx { agents: Default::default(), text, a, e, lex, block_tokens };
+    let ctx = Ctx { agents: Default::default(), word_agents: Default::default(), text, a, e, lex, block_tokens };
     let mut all = Vec::new();
     for si in 0..a.sentences.len() {
         if a.sentences[si].kind == BlockKind::Heading {
@@ -113,6 +116,23 @@ impl Ctx<'_> {
                     continue;
                 };
                 let found = self.arguments(trig, tf.form, si, t, end);
+                let actors: Vec<usize> = found
+                    .iter()
+                    .map(|c| c.subject)
+                    .filter(|&s| self.e.entities[s].kind != EntityType::Person)
+                    .collect();
+                if !actors.is_empty() {
+                    let mut wa = self.word_agents.borrow_mut();
+                    let entry = wa.entry(self.a.tokens[t].lower.clone()).or_insert((si, Vec::new()));
+                    if entry.0 != si {
+                        *entry = (si, Vec::new());
+                    }
+                    for a in actors {
+                        if !entry.1.contains(&a) {
+                            entry.1.push(a);
+                        }
+                    }
+                }
                 if found.is_empty() && sent.label_colon.is_some_and(|c| t < c) {
                     lead_in_triggers.push(tf.trigger);
                 }
@@ -215,6 +235,18 @@ impl Ctx<'_> {
             if mm.kind == MentionKind::Event {
                 // "the strikes": the agents of the latest event of that kind, else the lede's.
                 let noun = &self.a.tokens[mm.tokens.end - 1].lower;
+                let by_word = self.word_agents.borrow();
+                let same_word = by_word
+                    .iter()
+                    .filter(|(w, _)| *w == noun || (w.ends_with(noun.as_str()) && noun.len() >= 4))
+                    .max_by_key(|(_, (sentence, _))| *sentence)
+                    .map(|(_, (_, agents))| agents.clone());
+                if let Some(found) = same_word {
+                    arg.targets.extend(found);
+                    arg.mentions.push(m);
+                    arg.indirect = true;
+                    continue;
+                }
                 let agents = self.agents.borrow();
                 let found = self
                     .lex
@@ -376,8 +408,9 @@ impl Ctx<'_> {
                 {
                     if self.e.syntax[si].clause_of(self.e.mentions[m].tokens.start) == Some(c) {
                         let mut arg = self.arg_of(&self.group(m));
-                        arg.controlled = self.e.subjects[si].get(c).copied().flatten() != Some(m)
-                            && self.a.tokens[j - 1].lower == "to";
+                        let subject = self.e.subjects[si].get(c).copied().flatten();
+                        let is_subject = subject.is_some_and(|sm| self.group(sm).contains(&m));
+                        arg.controlled = !is_subject && self.a.tokens[j - 1].lower == "to";
                         return Some(arg);
                     }
                 }
@@ -1086,6 +1119,27 @@ mod tests {
     fn event_anaphors_point_to_the_lead_event() {
         let text = "North Korea test-fired a missile on Monday. Japan condemned the launch.";
         assert_eq!(rels(text), ["japan criticizes north-korea"]);
+    }
+
+    #[test]
+    fn temporal_conjunctions_open_clauses_only_before_a_clause() {
+        let text = "Israel struck Lebanon hours after Hezbollah fired rockets at Israel.";
+        assert_eq!(rels(text), ["hezbollah attacks israel", "israel attacks lebanon"]);
+        let text = "The junta has controlled Niger since the coup and is led by General Abdourahamane Tiani.";
+        assert!(rels(text).contains(&"abdourahamane-tiani leaderOf niger-junta".to_string()), "{:?}", rels(text));
+    }
+
+    #[test]
+    fn event_anaphors_prefer_the_event_named_by_the_same_word() {
+        let text = "Israel launched airstrikes on Hezbollah. Hezbollah fired rockets at Israel. Lebanon condemned the strikes.";
+        assert!(rels(text).contains(&"lebanon criticizes israel".to_string()));
+        assert!(!rels(text).contains(&"lebanon criticizes hezbollah".to_string()));
+    }
+
+    #[test]
+    fn coreference_prefers_the_nearest_sentence() {
+        let text = "The Israeli military said it hit targets. Iran, Hezbollah's backer, warned Israel. Tehran has supplied the group with rockets.";
+        assert!(rels(text).contains(&"iran providesAidTo hezbollah".to_string()), "{:?}", rels(text));
     }
 
     #[test]

@@ -310,7 +310,9 @@ pub fn analyse_sentence(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, rang
             open = Some((if ante.is_some() { ClauseKind::Relative } else { ClauseKind::Complement }, ante));
         } else if is(tokens, t, &g.reporting_verbs) {
             open = Some((ClauseKind::Complement, None));
-        } else if is(tokens, t, &g.subordinators) {
+        } else if is(tokens, t, &g.subordinators)
+            || (is(tokens, t, &g.temporal_conjunctions) && clause_follows(lex, tokens, spans, t + 1, n_end))
+        {
             open = Some((ClauseKind::Subordinate, None));
         } else if is(tokens, t, &g.coordinators)
             && starts_subject(lex, tokens, spans, t + 1, n_end)
@@ -376,6 +378,20 @@ fn np_coordination(tokens: &[Token], spans: &dyn Spans, t: usize, start: usize) 
         }
     }
     false
+}
+
+/// Whether a clause starts at `t`: a name followed by a word that is not a preposition
+/// ("after the group fired", not "after the coup").
+fn clause_follows(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, t: usize, end: usize) -> bool {
+    let Some(m) = spans.mention_starting_at(t) else { return false };
+    let after = spans.span(m).end;
+    after < end && {
+        let w = &tokens[after];
+        w.kind == TokenKind::Word
+            && !w.cap
+            && !lex.sets().prepositions.contains(&w.lower)
+            && !matches!(w.lower.as_str(), "and" | "or")
+    }
 }
 
 /// Whether a clause subject begins at `t`: a mention, optionally after "the".
