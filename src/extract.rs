@@ -49,15 +49,15 @@ impl Extractor {
         let ents = mentions::find(text, &analysis, &self.gazetteer, &self.lexicon);
         let relations = relations::find(text, &analysis, &ents, &self.lexicon);
         let mut entities: Vec<(usize, Entity)> = Vec::new();
-        for (i, e) in ents.entities.iter().enumerate() {
-            let mut out = Vec::new();
-            for m in &ents.mentions {
-                if m.kind == MentionKind::Event || !m.targets.contains(&i) || m.name.is_empty() {
-                    continue;
-                }
-                let (start, end) = (analysis.tokens[m.name.start].start, analysis.tokens[m.name.end - 1].end);
-                out.push(MentionOut { text: text[start..end].to_string(), start, end, sentence: m.sentence });
+        // One pass over the mentions, bucketed by the entity they name.
+        let mut by_entity: Vec<Vec<MentionOut>> = vec![Vec::new(); ents.entities.len()];
+        for m in ents.mentions.iter().filter(|m| m.kind != MentionKind::Event && !m.name.is_empty()) {
+            let (start, end) = (analysis.tokens[m.name.start].start, analysis.tokens[m.name.end - 1].end);
+            for &i in &m.targets {
+                by_entity[i].push(MentionOut { text: text[start..end].to_string(), start, end, sentence: m.sentence });
             }
+        }
+        for (e, mut out) in ents.entities.iter().zip(by_entity) {
             if out.is_empty() {
                 continue;
             }

@@ -334,27 +334,23 @@ impl Lexicon {
                 });
             }
         }
-        let check_pred = |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
-            if by_name.contains_key(name.get_ref()) {
-                Ok(())
-            } else {
-                Err(DataError {
-                    file: file.to_string(),
-                    line: line_of(text, name.span().start),
-                    message: format!("predicate {:?} is not declared in {pred_path}", name.get_ref()),
-                })
+        // A name the file uses must be declared; the error points at its line.
+        let declared = |file: &str, text: &str, name: &Spanned<String>, ok: bool, kind: &str, problem: &str| {
+            if ok {
+                return Ok(());
             }
+            Err(DataError {
+                file: file.to_string(),
+                line: line_of(text, name.span().start),
+                message: format!("{kind} {:?} {problem}", name.get_ref()),
+            })
         };
-        let check_type = |file: &str, text: &str, name: &Spanned<String>| -> Result<(), DataError> {
-            if EntityType::parse(name.get_ref()).is_some() {
-                Ok(())
-            } else {
-                Err(DataError {
-                    file: file.to_string(),
-                    line: line_of(text, name.span().start),
-                    message: format!("type {:?} is not an entity type", name.get_ref()),
-                })
-            }
+        let pred_problem = format!("is not declared in {pred_path}");
+        let check_pred = |file: &str, text: &str, name: &Spanned<String>| {
+            declared(file, text, name, by_name.contains_key(name.get_ref()), "predicate", &pred_problem)
+        };
+        let check_type = |file: &str, text: &str, name: &Spanned<String>| {
+            declared(file, text, name, EntityType::parse(name.get_ref()).is_some(), "type", "is not an entity type")
         };
         for p in &predicates {
             for t in p.subject_types.iter().chain(&p.object_types) {

@@ -58,6 +58,8 @@ pub struct Mention {
     pub nested: bool,
     /// Description class, for descriptions.
     pub class: Option<String>,
+    /// For a person introduced by a title: the grammar role the title belongs to.
+    pub role: Option<usize>,
 }
 
 /// An entity of this article.
@@ -235,6 +237,7 @@ impl Builder<'_> {
             possessive,
             nested: false,
             class: None,
+            role: None,
         });
         self.out.mentions.len() - 1
     }
@@ -356,9 +359,7 @@ impl Builder<'_> {
             }
             if sets.event_nouns.contains(&self.tok(j).lower) {
                 let next = self.a.tokens.get(j + 1).filter(|_| j + 1 < end).map(|t| t.lower.as_str());
-                if next.is_some_and(|n| {
-                    ["of", "on", "against", "with", "between", "to", "over", "in", "by", "for"].contains(&n)
-                }) {
+                if next.is_some_and(|n| sets.prepositions.contains(n)) {
                     return None;
                 }
                 return Some(j + 1);
@@ -439,7 +440,7 @@ impl Builder<'_> {
                 let found = lex.phrases.titles_at(&self.tok(i).lower).find(|(words, _)| {
                     i + words.len() <= r.end && words.iter().enumerate().all(|(k, (w, _))| self.tok(i + k).lower == *w)
                 });
-                let Some((words, _)) = found.cloned() else {
+                let Some((words, role)) = found.cloned() else {
                     i += 1;
                     continue;
                 };
@@ -469,7 +470,7 @@ impl Builder<'_> {
                 }
                 if comma_form
                     && !(self.tok(i - 1).kind == TokenKind::Possessive
-                        || ["the", "its", "their"].contains(&self.tok(i - 1).lower.as_str())
+                        || self.lex.sets().noun_markers.contains(&self.tok(i - 1).lower)
                         || self.prev_is_modifier_of_the(i, r.start))
                 {
                     i = title_end;
@@ -483,12 +484,12 @@ impl Builder<'_> {
                     if t.kind == TokenKind::Possessive {
                         break;
                     }
-                    if t.kind == TokenKind::Word
-                        && !t.cap
-                        && !["the", "a", "an", "and", "of", "said", "says", "by", "with", "to"]
-                            .contains(&t.lower.as_str())
-                        || t.lower == "-"
-                    {
+                    let sets = self.lex.sets();
+                    let closed = sets.noun_markers.contains(&t.lower)
+                        || sets.prepositions.contains(&t.lower)
+                        || self.lex.grammar.coordinators.contains(&t.lower)
+                        || self.lex.grammar.reporting_verbs.contains(&t.lower);
+                    if t.kind == TokenKind::Word && !t.cap && !closed || t.lower == "-" {
                         j -= 1;
                         steps += 1;
                     } else {
@@ -525,6 +526,7 @@ impl Builder<'_> {
                 let person = self.person_entity(name.clone());
                 let m = self.add(arg_start..name.end, MentionKind::Person, vec![person]);
                 self.out.mentions[m].name = name.clone();
+                self.out.mentions[m].role = Some(role);
                 if let Some(a) = affiliation {
                     self.out.mentions[a].nested = true;
                 }
@@ -632,7 +634,7 @@ impl Builder<'_> {
 
     fn index(&mut self) {
         self.out.mentions.sort_by_key(|m| (m.tokens.start, std::cmp::Reverse(m.tokens.end)));
-        self.rebuild_roles();
+        self.collect_roles();
         self.out.top_at = vec![None; self.a.tokens.len()];
         for (i, m) in self.out.mentions.iter().enumerate() {
             if m.nested {
@@ -693,33 +695,20 @@ impl Builder<'_> {
         self.out.subjects = subjects;
     }
 
-    /// Rebuilds the role list from the person mentions (their titles are found again by
-    /// position, which keeps roles correct whatever the mention order).
-    fn rebuild_roles(&mut self) {
+    /// Lists the roles of titled people, once mentions are in their final order. A
+    /// person's affiliation starts where the person's argument span does, so it sorts
+    /// right after the person.
+    fn collect_roles(&mut self) {
         self.out.roles.clear();
         for pm in 0..self.out.mentions.len() {
             let m = &self.out.mentions[pm];
-            if m.kind != MentionKind::Person || m.tokens == m.name {
-                continue;
-            }
-            // The title is the longest title phrase inside [tokens.start, name.start).
-            let (lo, hi) = (m.tokens.start, m.name.start);
-            let mut best: Option<(usize, usize)> = None;
-            for i in lo..hi {
-                let lex = self.lex;
-                if let Some((words, ri)) = lex.phrases.titles_at(&self.tok(i).lower).find(|(w, _)| {
-                    i + w.len() <= hi && w.iter().enumerate().all(|(k, (x, _))| self.tok(i + k).lower == *x)
-                }) {
-                    if best.is_none_or(|(_, len)| words.len() > len) {
-                        best = Some((*ri, words.len()));
-                    }
-                }
-            }
-            let Some((ri, _)) = best else { continue };
-            let affiliation = (0..self.out.mentions.len()).find(|&a| {
-                let am = &self.out.mentions[a];
-                a != pm && am.nested && am.tokens.start >= lo && am.tokens.end <= hi
-            });
+            let Some(ri) = m.role else { continue };
+            let affiliation = self
+                .out
+                .mentions
+                .get(pm + 1)
+                .filter(|a| a.nested && a.tokens.start == m.tokens.start && a.tokens.end <= m.name.start)
+                .map(|_| pm + 1);
             let role = &self.lex.grammar.role[ri];
             self.out.roles.push(Role {
                 person: pm,

@@ -44,13 +44,19 @@ struct Candidate {
     origin: Option<String>,
 }
 
+/// An event a trigger stated, remembered for the event anaphors that follow.
+struct EventSeen {
+    sentence: usize,
+    word: String,
+    predicate: String,
+    agents: Vec<usize>,
+}
+
 struct Ctx<'a> {
-    /// The latest agents of each predicate, for event anaphors ("the strikes" after
-    /// "Russian missile strikes").
-    agents: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
-    /// The same by trigger word, with the sentence it was seen in: "the strikes" prefers
-    /// the agents of "airstrikes" over those of another attack.
-    word_agents: std::cell::RefCell<std::collections::HashMap<String, (usize, Vec<usize>)>>,
+    /// Events seen so far (trigger word, predicate, non-person agents, sentence), for
+    /// event anaphors: "the strikes" stands for the agents of "airstrikes", else of the
+    /// latest event of its predicate.
+    events: std::cell::RefCell<Vec<EventSeen>>,
     text: &'a str,
     a: &'a Analysis,
     e: &'a Entities,
@@ -71,7 +77,7 @@ pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relati
             r.end = s.tokens.end;
         }
     }
-    let ctx = Ctx { agents: Default::default(), word_agents: Default::default(), text, a, e, lex, block_tokens };
+    let ctx = Ctx { events: Default::default(), text, a, e, lex, block_tokens };
     let mut all = Vec::new();
     for si in 0..a.sentences.len() {
         if a.sentences[si].kind == BlockKind::Heading {
@@ -79,17 +85,6 @@ pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relati
         }
         let mut cands = ctx.sentence(si);
         ctx.subsume(&mut cands);
-        // Event anaphors stand for the actors behind an event, not the people who carried it out.
-        for c in cands.iter().filter(|c| e.entities[c.subject].kind != EntityType::Person) {
-            let mut agents = ctx.agents.borrow_mut();
-            let list = agents.entry(c.predicate.clone()).or_default();
-            if !list.contains(&c.subject) {
-                if list.first().is_some_and(|_| c.sentence != si) {
-                    list.clear();
-                }
-                list.push(c.subject);
-            }
-        }
         all.extend(cands);
     }
     ctx.merge(all)
@@ -116,22 +111,16 @@ impl Ctx<'_> {
                     continue;
                 };
                 let found = self.arguments(trig, tf.form, si, t, end);
-                let actors: Vec<usize> = found
-                    .iter()
-                    .map(|c| c.subject)
-                    .filter(|&s| self.e.entities[s].kind != EntityType::Person)
-                    .collect();
-                if !actors.is_empty() {
-                    let mut wa = self.word_agents.borrow_mut();
-                    let entry = wa.entry(self.a.tokens[t].lower.clone()).or_insert((si, Vec::new()));
-                    if entry.0 != si {
-                        *entry = (si, Vec::new());
+                // Event anaphors stand for the actors behind an event, not the people who carried it out.
+                let mut agents: Vec<usize> = Vec::new();
+                for c in found.iter().filter(|c| self.e.entities[c.subject].kind != EntityType::Person) {
+                    if !agents.contains(&c.subject) {
+                        agents.push(c.subject);
                     }
-                    for a in actors {
-                        if !entry.1.contains(&a) {
-                            entry.1.push(a);
-                        }
-                    }
+                }
+                if !agents.is_empty() {
+                    let (word, predicate) = (self.a.tokens[t].lower.clone(), trig.predicate.get_ref().clone());
+                    self.events.borrow_mut().push(EventSeen { sentence: si, word, predicate, agents });
                 }
                 if found.is_empty() && sent.label_colon.is_some_and(|c| t < c) {
                     lead_in_triggers.push(tf.trigger);
@@ -235,26 +224,34 @@ impl Ctx<'_> {
             if mm.kind == MentionKind::Event {
                 // "the strikes": the agents of the latest event of that kind, else the lede's.
                 let noun = &self.a.tokens[mm.tokens.end - 1].lower;
-                let by_word = self.word_agents.borrow();
-                let same_word = by_word
-                    .iter()
-                    .filter(|(w, _)| *w == noun || (w.ends_with(noun.as_str()) && noun.len() >= 4))
-                    .max_by_key(|(_, (sentence, _))| *sentence)
-                    .map(|(_, (_, agents))| agents.clone());
-                if let Some(found) = same_word {
-                    arg.targets.extend(found);
-                    arg.mentions.push(m);
-                    arg.indirect = true;
-                    continue;
-                }
-                let agents = self.agents.borrow();
-                let found = self
-                    .lex
-                    .forms_of(noun)
-                    .iter()
-                    .find_map(|f| agents.get(self.lex.triggers[f.trigger].predicate.get_ref()));
-                if let Some(found) = found {
-                    arg.targets.extend(found.iter().copied());
+                let events = self.events.borrow();
+                let predicates: Vec<&String> =
+                    self.lex.forms_of(noun).iter().map(|f| self.lex.triggers[f.trigger].predicate.get_ref()).collect();
+                let same_word =
+                    |e: &&EventSeen| e.word == *noun || (noun.len() >= 4 && e.word.ends_with(noun.as_str()));
+                // The latest event named by the same word, else the latest of the same predicate;
+                // the agents of one sentence's event are gathered together.
+                let pick =
+                    events.iter().rev().find(same_word).map(|e| (e.sentence, Some(e.word.clone()), None)).or_else(
+                        || {
+                            events
+                                .iter()
+                                .rev()
+                                .find(|e| predicates.contains(&&e.predicate))
+                                .map(|e| (e.sentence, None, Some(e.predicate.clone())))
+                        },
+                    );
+                if let Some((sentence, word, predicate)) = pick {
+                    for e in events.iter().filter(|e| {
+                        e.sentence == sentence
+                            && (word.as_ref().is_some_and(|_| same_word(e)) || predicate.as_ref() == Some(&e.predicate))
+                    }) {
+                        for &a in &e.agents {
+                            if !arg.targets.contains(&a) {
+                                arg.targets.push(a);
+                            }
+                        }
+                    }
                     arg.mentions.push(m);
                     arg.indirect = true;
                     continue;
@@ -324,7 +321,7 @@ impl Ctx<'_> {
             if let Some(m) = self.e.mention_covering(j - 1) {
                 let mm = &self.e.mentions[m];
                 let pronoun_possessive =
-                    mm.kind == MentionKind::Pronoun && ["its", "their", "his", "her"].contains(&prev.lower.as_str());
+                    mm.kind == MentionKind::Pronoun && self.lex.sets().noun_markers.contains(&prev.lower);
                 let adjacent_name = steps == 0 && mm.kind != MentionKind::Pronoun && mm.kind != MentionKind::Event;
                 // "Russian missile strikes": a nationality adjective heads the noun phrase.
                 let demonym = mm.kind == MentionKind::Demonym;
@@ -376,8 +373,9 @@ impl Ctx<'_> {
                     || self.lex.sets().auxiliaries.contains(&p.lower)
                     || self.lex.grammar.catenatives.contains(&p.lower)
                     || sets.prepositions.contains(&p.lower)
-                    || ["and", "or", "but", "while", "when", "after", "before", "by", "without"]
-                        .contains(&p.lower.as_str());
+                    || self.lex.grammar.coordinators.contains(&p.lower)
+                    || self.lex.grammar.subordinators.contains(&p.lower)
+                    || self.lex.grammar.temporal_conjunctions.contains(&p.lower);
                 if p.kind == TokenKind::Word && !p.cap && !verbal && self.e.mention_covering(j - 1).is_none() {
                     return None;
                 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use oxigraph::model::vocab::rdf as rdfv;
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Term};
 use regex::Regex;
 
 use crate::rdf::{self, Vocabulary, SH};
@@ -386,35 +386,32 @@ pub fn validate(store: &KgStore, shapes: &Shapes, vocab: &Vocabulary) -> Result<
             }
         }
     }
-    // Domains and ranges of the direct relation triples.
-    let ontology_graph = store.namespace().ontology_graph();
+    // Domains and ranges of the direct relation triples (the ontology's own graph aside).
+    let ontology_graph = GraphName::NamedNode(store.namespace().ontology_graph());
     let mut props: Vec<&String> = vocab.properties.iter().collect();
     props.sort();
     for p in props {
-        for q in store.quads_with(&NamedNode::new_unchecked(p.clone())) {
-            if q.graph_name.to_string() == ontology_graph.to_string() {
+        for q in store.quads_with(&NamedNode::new_unchecked(p.clone()), None) {
+            if q.graph_name == ontology_graph {
                 continue;
             }
             let s: Term = q.subject.clone().into();
-            let st = checker.types_of(&s);
-            if !vocab.allows(p, &st, false) {
-                out.push(Violation {
-                    focus: s.to_string(),
-                    path: p.clone(),
-                    message: format!("subject is a {} but the domain of the property does not allow it", names_of(&st)),
-                    value: Some(q.object.to_string()),
-                    evidence: None,
-                });
-            }
-            let ot = checker.types_of(&q.object);
-            if !vocab.allows(p, &ot, true) {
-                out.push(Violation {
-                    focus: s.to_string(),
-                    path: p.clone(),
-                    message: format!("object is a {} but the range of the property does not allow it", names_of(&ot)),
-                    value: Some(q.object.to_string()),
-                    evidence: None,
-                });
+            for (node, range, role, constraint) in
+                [(&s, false, "subject", "domain"), (&q.object, true, "object", "range")]
+            {
+                let types = checker.types_of(node);
+                if !vocab.allows(p, &types, range) {
+                    out.push(Violation {
+                        focus: s.to_string(),
+                        path: p.clone(),
+                        message: format!(
+                            "{role} is a {} but the {constraint} of the property does not allow it",
+                            names_of(&types)
+                        ),
+                        value: Some(q.object.to_string()),
+                        evidence: None,
+                    });
+                }
             }
         }
     }
@@ -426,11 +423,8 @@ pub fn validate(store: &KgStore, shapes: &Shapes, vocab: &Vocabulary) -> Result<
             let mut ev = store.objects(&node, &evidence_p);
             if ev.is_empty() {
                 // An entity: the first assertion about it.
-                for q in store.quads_with(&rdfv::SUBJECT.into_owned()) {
-                    if q.object == Term::NamedNode(n.clone()) {
-                        ev = store.objects(&q.subject, &evidence_p);
-                        break;
-                    }
+                if let Some(q) = store.quads_with(&rdfv::SUBJECT.into_owned(), Some(&Term::NamedNode(n))).first() {
+                    ev = store.objects(&q.subject, &evidence_p);
                 }
             }
             v.evidence = ev.first().and_then(|t| literal_value(t).map(str::to_string));

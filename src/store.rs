@@ -257,9 +257,9 @@ impl KgStore {
         out
     }
 
-    /// All quads with one of the given predicates.
-    pub(crate) fn quads_with(&self, p: &NamedNode) -> Vec<Quad> {
-        self.store.quads_for_pattern(None, Some(p.as_ref()), None, None).flatten().collect()
+    /// All quads with predicate `p` (and object `o`, when given), in any graph.
+    pub(crate) fn quads_with(&self, p: &NamedNode, o: Option<&Term>) -> Vec<Quad> {
+        self.store.quads_for_pattern(None, Some(p.as_ref()), o.map(Term::as_ref), None).flatten().collect()
     }
 }
 

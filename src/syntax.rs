@@ -396,10 +396,8 @@ fn clause_follows(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, t: usize, 
 
 /// Whether a clause subject begins at `t`: a mention, optionally after "the".
 fn starts_subject(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, t: usize, end: usize) -> bool {
-    let _ = lex;
     let mut t = t;
-    if t < end && matches!(tokens[t].lower.as_str(), "the" | "its" | "their") && spans.mention_starting_at(t).is_none()
-    {
+    if t < end && lex.sets().noun_markers.contains(&tokens[t].lower) && spans.mention_starting_at(t).is_none() {
         t += 1;
     }
     t < end && spans.mention_starting_at(t).is_some()
