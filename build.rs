@@ -5,7 +5,10 @@
 use std::{env, fs, path::Path};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    // Read at run time, not with env!(): the compiled build script is reused by clones of
+    // the repository at other paths that share a target directory.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("data");
     let mut files = Vec::new();
     for sub in ["gazetteer", "lexicon"] {
         collect(&root.join(sub), &root, &mut files);
@@ -23,9 +26,7 @@ fn main() {
 }
 
 fn collect(dir: &Path, root: &Path, files: &mut Vec<(String, String)>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
+    let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read the data folder {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
         println!("cargo:rerun-if-changed={}", path.display());

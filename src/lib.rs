@@ -6,16 +6,20 @@
 //! [`mentions`] finds entities and what refers to them, [`relations`] finds typed
 //! relations; [`extract`] runs the stages, [`eval`] scores them against gold files.
 //! [`rdf`] maps extractions to RDF, [`store`] keeps them in an on-disk oxigraph store,
-//! [`query`] runs SPARQL and [`shacl`] validates the graph.
+//! [`query`] runs SPARQL and [`shacl`] validates the graph; [`graph`] projects the store
+//! into an entity graph, [`layout`] places it and [`export`] writes it for other tools.
 //! Behaviour users want to change lives in data ([`gazetteer`], [`lexicon`]).
 
 pub mod article;
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod extract;
 pub mod gazetteer;
 pub mod generate;
+pub mod graph;
 pub mod input;
+pub mod layout;
 pub mod lexicon;
 pub mod mentions;
 pub mod model;

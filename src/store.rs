@@ -3,7 +3,7 @@
 //! so an interrupted build never leaves half an article; an unchanged article is
 //! skipped; an edited one (same source, new content) replaces its old graph.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -261,6 +261,310 @@ impl KgStore {
     pub(crate) fn quads_with(&self, p: &NamedNode, o: Option<&Term>) -> Vec<Quad> {
         self.store.quads_for_pattern(None, Some(p.as_ref()), o.map(Term::as_ref), None).flatten().collect()
     }
+}
+
+/// A relation property as the ontology describes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredicateRecord {
+    /// Local name in the vocabulary namespace (`recognizes`).
+    pub name: String,
+    /// `rdfs:label` (`has an interest in`).
+    pub label: Option<String>,
+    pub cameo: Option<String>,
+    /// Local name of the QuadClass individual (`VerbalCooperation`).
+    pub quad_class: Option<String>,
+    pub goldstein: Option<f64>,
+    pub symmetric: bool,
+}
+
+/// An entity as the store knows it, merged over every graph that mentions it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityRecord {
+    /// The entity id (the IRI's last segment, decoded; the whole IRI outside the base).
+    pub id: String,
+    /// The most frequent `rdfs:label` (ties: the smallest).
+    pub label: String,
+    /// The most frequent entity type (ties: the first in `EntityType::ALL`'s order).
+    pub kind: String,
+    pub wikidata: Option<String>,
+    pub iso3166: Option<String>,
+    /// Number of article graphs that type it.
+    pub articles: usize,
+}
+
+/// An article node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArticleRecord {
+    /// The content hash (the IRI's last segment; the whole IRI outside the base).
+    pub id: String,
+    pub title: Option<String>,
+    /// `dcterms:date`, ISO `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub source: Option<String>,
+}
+
+/// One assertion node: one relation stated by one sentence.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssertionRecord {
+    pub subject: String,
+    /// Local name of the predicate (whole IRI outside the vocabulary).
+    pub predicate: String,
+    pub object: String,
+    pub negated: bool,
+    /// Whether the modality is `nkg:Asserted` (the others are only supposed).
+    pub asserted: bool,
+    pub confidence: f64,
+    pub evidence: String,
+    /// Index into [`GraphRecords::articles`].
+    pub article: usize,
+    pub sentence: usize,
+}
+
+/// The store's content as plain data: what the graph projection needs, so that no stage
+/// after the store names an RDF type.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GraphRecords {
+    pub predicates: Vec<PredicateRecord>,
+    pub entities: Vec<EntityRecord>,
+    pub articles: Vec<ArticleRecord>,
+    pub assertions: Vec<AssertionRecord>,
+}
+
+#[derive(Default)]
+struct PartialAssertion {
+    subject: Option<String>,
+    predicate: Option<String>,
+    object: Option<String>,
+    negated: bool,
+    asserted: Option<bool>,
+    confidence: f64,
+    evidence: String,
+    sentence: usize,
+    article: Option<String>,
+    graph: Option<String>,
+}
+
+#[derive(Default)]
+struct PartialEntity {
+    labels: HashMap<String, usize>,
+    kinds: HashMap<usize, usize>,
+    graphs: HashSet<String>,
+    wikidata: Option<String>,
+    iso3166: Option<String>,
+}
+
+impl KgStore {
+    /// Reads everything the graph projection needs in one pass over the store:
+    /// relation properties (from the ontology graph), entities, articles and assertions.
+    /// Assertions whose subject, predicate or object is missing are skipped (`validate`
+    /// reports them).
+    pub fn graph_records(&self) -> Result<GraphRecords, StoreError> {
+        use crate::model::EntityType;
+        const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+        const OWL_OBJECT_PROPERTY: &str = "http://www.w3.org/2002/07/owl#ObjectProperty";
+        const OWL_SYMMETRIC_PROPERTY: &str = "http://www.w3.org/2002/07/owl#SymmetricProperty";
+        let ent_prefix = self.ns.entity("").as_str().to_string();
+        let art_prefix = self.ns.article("").as_str().to_string();
+        let ontology_graph = self.ns.ontology_graph();
+        let kinds: Vec<String> = EntityType::ALL.iter().map(|t| format!("{}{}", rdf::NKG, t.as_str())).collect();
+
+        let mut predicates: BTreeMap<String, PredicateRecord> = BTreeMap::new();
+        let mut entities: HashMap<String, PartialEntity> = HashMap::new();
+        let mut articles: HashMap<String, ArticleRecord> = HashMap::new();
+        let mut assertions: HashMap<String, PartialAssertion> = HashMap::new();
+        let node_id = |t: &Term, prefix: &str| -> Option<String> {
+            match t {
+                Term::NamedNode(n) => Some(local_id(n.as_str(), prefix)),
+                _ => None,
+            }
+        };
+        let literal = |t: &Term| -> Option<String> {
+            match t {
+                Term::Literal(l) => Some(l.value().to_string()),
+                _ => None,
+            }
+        };
+        for q in self.store.iter() {
+            let q = q.map_err(|e| err("cannot read the store", e))?;
+            let p = q.predicate.as_str();
+            let subject = match &q.subject {
+                NamedOrBlankNode::NamedNode(n) => n.as_str().to_string(),
+                NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
+            };
+            if matches!(&q.graph_name, GraphName::NamedNode(g) if *g == ontology_graph) {
+                let Some(name) = subject.strip_prefix(rdf::NKG) else { continue };
+                let entry = || PredicateRecord { name: name.to_string(), ..PredicateRecord::default() };
+                if p == rdfv::TYPE.as_str() {
+                    if let Term::NamedNode(o) = &q.object {
+                        let o = o.as_str();
+                        if o == OWL_OBJECT_PROPERTY {
+                            predicates.entry(name.to_string()).or_insert_with(entry);
+                        } else if o == OWL_SYMMETRIC_PROPERTY {
+                            predicates.entry(name.to_string()).or_insert_with(entry).symmetric = true;
+                        }
+                    }
+                } else if p == RDFS_LABEL {
+                    predicates.entry(name.to_string()).or_insert_with(entry).label = literal(&q.object);
+                } else if p.strip_prefix(rdf::NKG) == Some("cameoCode") {
+                    predicates.entry(name.to_string()).or_insert_with(entry).cameo = literal(&q.object);
+                } else if p.strip_prefix(rdf::NKG) == Some("quadClass") {
+                    if let Term::NamedNode(o) = &q.object {
+                        predicates.entry(name.to_string()).or_insert_with(entry).quad_class =
+                            Some(local_id(o.as_str(), rdf::NKG));
+                    }
+                } else if p.strip_prefix(rdf::NKG) == Some("goldstein") {
+                    predicates.entry(name.to_string()).or_insert_with(entry).goldstein =
+                        literal(&q.object).and_then(|v| v.parse().ok());
+                }
+                continue;
+            }
+            let graph = match &q.graph_name {
+                GraphName::NamedNode(g) => Some(local_id(g.as_str(), &art_prefix)),
+                _ => None,
+            };
+            if p == rdfv::TYPE.as_str() {
+                let Term::NamedNode(o) = &q.object else { continue };
+                let o = o.as_str();
+                if o.strip_prefix(rdf::NKG) == Some("Article") {
+                    let id = local_id(&subject, &art_prefix);
+                    articles.entry(subject).or_insert_with(|| ArticleRecord { id, ..ArticleRecord::default() });
+                } else if o.strip_prefix(rdf::NKG) == Some("Assertion") {
+                    assertions.entry(subject).or_default().graph = graph;
+                } else if let Some(k) = kinds.iter().position(|k| k == o) {
+                    let e = entities.entry(subject).or_default();
+                    *e.kinds.entry(k).or_default() += 1;
+                    e.graphs.insert(graph.unwrap_or_default());
+                }
+                continue;
+            }
+            let Some(local) = p.strip_prefix(rdf::NKG).or_else(|| {
+                [rdf::DCTERMS, rdf::PROV, rdf::OWL, "http://www.w3.org/2000/01/rdf-schema#"]
+                    .iter()
+                    .find_map(|ns| p.strip_prefix(ns))
+                    .or_else(|| (p == rdfv::SUBJECT.as_str()).then_some("subject"))
+                    .or_else(|| (p == rdfv::PREDICATE.as_str()).then_some("predicate"))
+                    .or_else(|| (p == rdfv::OBJECT.as_str()).then_some("object"))
+            }) else {
+                continue;
+            };
+            match local {
+                "label" => {
+                    if let Some(l) = literal(&q.object) {
+                        *entities.entry(subject).or_default().labels.entry(l).or_default() += 1;
+                    }
+                }
+                "sameAs" => {
+                    if let Term::NamedNode(o) = &q.object {
+                        if let Some(w) = o.as_str().strip_prefix(rdf::WD) {
+                            entities.entry(subject).or_default().wikidata = Some(w.to_string());
+                        }
+                    }
+                }
+                "iso3166" => entities.entry(subject).or_default().iso3166 = literal(&q.object),
+                "title" | "date" | "source" => {
+                    let id = local_id(&subject, &art_prefix);
+                    let a = articles.entry(subject).or_insert_with(|| ArticleRecord { id, ..ArticleRecord::default() });
+                    let v = literal(&q.object);
+                    match local {
+                        "title" => a.title = v,
+                        "date" => a.date = v,
+                        _ => a.source = v,
+                    }
+                }
+                "subject" => assertions.entry(subject).or_default().subject = node_id(&q.object, &ent_prefix),
+                "object" => assertions.entry(subject).or_default().object = node_id(&q.object, &ent_prefix),
+                "predicate" => assertions.entry(subject).or_default().predicate = node_id(&q.object, rdf::NKG),
+                "negated" => {
+                    assertions.entry(subject).or_default().negated = literal(&q.object).as_deref() == Some("true")
+                }
+                "modality" => {
+                    assertions.entry(subject).or_default().asserted =
+                        Some(node_id(&q.object, rdf::NKG).as_deref() == Some("Asserted"))
+                }
+                "confidence" => {
+                    assertions.entry(subject).or_default().confidence =
+                        literal(&q.object).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+                }
+                "evidence" => assertions.entry(subject).or_default().evidence = literal(&q.object).unwrap_or_default(),
+                "sentenceIndex" => {
+                    assertions.entry(subject).or_default().sentence =
+                        literal(&q.object).and_then(|v| v.parse().ok()).unwrap_or(0)
+                }
+                "wasDerivedFrom" => assertions.entry(subject).or_default().article = node_id(&q.object, &art_prefix),
+                _ => {}
+            }
+        }
+
+        let mut out = GraphRecords { predicates: predicates.into_values().collect(), ..GraphRecords::default() };
+        let mut article_list: Vec<ArticleRecord> = articles.into_values().collect();
+        article_list.sort_by(|a, b| a.id.cmp(&b.id));
+        let article_index: HashMap<String, usize> =
+            article_list.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        out.articles = article_list;
+        for (iri, e) in entities {
+            let Some((&kind, _)) = e.kinds.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
+                continue; // labelled but untyped: not an entity (predicate labels, articles…)
+            };
+            let label = e
+                .labels
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(l, _)| l.clone())
+                .unwrap_or_else(|| local_id(&iri, &ent_prefix));
+            out.entities.push(EntityRecord {
+                id: local_id(&iri, &ent_prefix),
+                label,
+                kind: EntityType::ALL[kind].as_str().to_string(),
+                wikidata: e.wikidata,
+                iso3166: e.iso3166,
+                articles: e.graphs.len(),
+            });
+        }
+        out.entities.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut list: Vec<(String, PartialAssertion)> = assertions.into_iter().collect();
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, a) in list {
+            let (Some(subject), Some(predicate), Some(object)) = (a.subject, a.predicate, a.object) else { continue };
+            let Some(&article) = a.article.or(a.graph).and_then(|g| article_index.get(&g)) else { continue };
+            out.assertions.push(AssertionRecord {
+                subject,
+                predicate,
+                object,
+                negated: a.negated,
+                asserted: a.asserted.unwrap_or(true),
+                confidence: a.confidence,
+                evidence: a.evidence,
+                article,
+                sentence: a.sentence,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The id of `iri` under `prefix`, percent-decoded; the whole IRI when it is elsewhere.
+fn local_id(iri: &str, prefix: &str) -> String {
+    match iri.strip_prefix(prefix) {
+        Some(rest) if !rest.is_empty() => percent_decode(rest),
+        _ => iri.to_string(),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 impl From<String> for StoreError {

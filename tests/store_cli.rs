@@ -1,48 +1,21 @@
 //! Drives `newskg build`, `query`, `dump` and `validate` on real stores, and checks what
 //! they write with independent readers (Python rdflib and pySHACL).
 
+mod common;
+use common::{bin, ok, root, run, tmpdir};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_newskg"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn sample() -> String {
     root().join("data/articles/russia-recognizes-taliban.txt").display().to_string()
 }
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("newskg runs")
-}
-
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "failed ({:?}):\n{}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("newskg-store-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// A store with the sample article built into it.
 fn sample_store(name: &str) -> (PathBuf, String) {
-    let dir = tmpdir(name);
+    let dir = tmpdir("store", name);
     let store = dir.join("kg.store");
     ok(run(&["build", &sample(), "--store", store.to_str().unwrap()]));
     (dir, store.display().to_string())
@@ -294,7 +267,7 @@ fn write_articles(dir: &Path, n: usize) {
 
 #[test]
 fn killing_a_build_loses_nothing() {
-    let dir = tmpdir("kill");
+    let dir = tmpdir("store", "kill");
     let articles = dir.join("articles");
     fs::create_dir_all(&articles).unwrap();
     write_articles(&articles, 300);
@@ -338,7 +311,7 @@ fn killing_a_build_loses_nothing() {
 
 #[test]
 fn the_ontology_is_the_authority_on_the_vocabulary() {
-    let dir = tmpdir("onto");
+    let dir = tmpdir("store", "onto");
     let full = fs::read_to_string(root().join("ontology/newskg.ttl")).unwrap();
     // Drop the declaration of one predicate: every command refuses to start, naming it.
     let start = full.find("nkg:recognizes a ").expect("recognizes is declared");
@@ -355,7 +328,7 @@ fn the_ontology_is_the_authority_on_the_vocabulary() {
 
 #[test]
 fn the_base_iri_is_configurable() {
-    let dir = tmpdir("base");
+    let dir = tmpdir("store", "base");
     let store = dir.join("kg.store");
     let store = store.to_str().unwrap();
     ok(run(&["--base", "https://example.org/kg/", "build", &sample(), "--store", store]));

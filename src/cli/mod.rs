@@ -1,0 +1,4 @@
+//! Parts of the command line too large for main.rs: one file per command family. Only
+//! the binary compiles these; the library knows nothing of clap.
+
+pub mod export;
