@@ -23,6 +23,25 @@ fn main() {
     fs::write(dest, out).unwrap();
     println!("cargo:rerun-if-changed=data/gazetteer");
     println!("cargo:rerun-if-changed=data/lexicon");
+
+    // The example SPARQL queries, offered by the server's explorer.
+    let mut queries = Vec::new();
+    let dir = root.join("queries");
+    for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("rq") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            queries.push((name, path.canonicalize().unwrap().to_string_lossy().into_owned()));
+        }
+    }
+    queries.sort();
+    let mut out = String::from("/// The example queries of `data/queries/`, as (file stem, text).\npub static EXAMPLE_QUERIES: &[(&str, &str)] = &[\n");
+    for (name, abs) in &queries {
+        out.push_str(&format!("    ({name:?}, include_str!({abs:?})),\n"));
+    }
+    out.push_str("];\n");
+    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("queries.rs"), out).unwrap();
+    println!("cargo:rerun-if-changed=data/queries");
 }
 
 fn collect(dir: &Path, root: &Path, files: &mut Vec<(String, String)>) {

@@ -7,7 +7,8 @@
 //! relations; [`extract`] runs the stages, [`eval`] scores them against gold files.
 //! [`rdf`] maps extractions to RDF, [`store`] keeps them in an on-disk oxigraph store,
 //! [`query`] runs SPARQL and [`shacl`] validates the graph; [`graph`] projects the store
-//! into an entity graph, [`layout`] places it and [`export`] writes it for other tools.
+//! into an entity graph, [`layout`] places it and [`export`] writes it for other tools;
+//! [`server`] serves the store, SPARQL and the explorer over HTTP.
 //! Behaviour users want to change lives in data ([`gazetteer`], [`lexicon`]).
 
 pub mod article;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod query;
 pub mod rdf;
 pub mod relations;
+pub mod server;
 pub mod shacl;
 pub mod store;
 pub mod syntax;

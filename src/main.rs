@@ -164,6 +164,50 @@ enum Command {
         #[command(flatten)]
         filter: FilterArgs,
     },
+    /// Serve the store over HTTP: a SPARQL endpoint, Graph Store reads, a JSON API and a
+    /// graph explorer for the browser.
+    ///
+    /// /sparql is a SPARQL 1.1 Protocol endpoint (GET ?query=, POST form or
+    /// application/sparql-query; results as JSON, XML, CSV or TSV, graphs as Turtle,
+    /// N-Triples, JSON-LD or RDF/XML by Accept header or ?format=). /store serves graphs
+    /// (?graph=IRI, ?default, or the whole dataset). /api/graph is the entity graph as
+    /// Cytoscape.js JSON with the export filters as parameters (predicate, type, article,
+    /// since, until, min_confidence, include_negated, entity, depth, aggregate, isolated);
+    /// /api/entity/ID an entity with its evidence. / is the explorer.
+    ///
+    /// Read-only unless --writable with a token; SERVICE (federated queries) is always
+    /// refused. Prints the URL on stdout; Ctrl-C stops it cleanly.
+    ///
+    /// Example: newskg serve --store newskg.store --port 7878
+    Serve {
+        #[arg(long, value_name = "PATH", default_value = "newskg.store")]
+        store: PathBuf,
+        /// The address to listen on. Keep 127.0.0.1 unless others must reach the server.
+        #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// The port (0 picks a free one; the URL printed says which).
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+        /// Stop a query after this many seconds (answered with 503).
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        timeout: f64,
+        /// Refuse results with more rows than this (answered with 400: add a LIMIT).
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        max_rows: usize,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+        max_body: usize,
+        /// Allow SPARQL Update and Graph Store writes (PUT, POST, DELETE /store) from
+        /// clients that send Authorization: Bearer TOKEN. Takes the store's write lock.
+        #[arg(long, requires = "token")]
+        writable: bool,
+        /// The bearer token writes must carry.
+        #[arg(long, env = "NEWSKG_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Stop by itself after this many seconds (for scripts and tests).
+        #[arg(long, value_name = "SECONDS", hide = true)]
+        stop_after: Option<f64>,
+    },
     /// Score extraction against gold files and print precision, recall and F1.
     ///
     /// Gold files follow the shared evaluation format: one <stem>.json per article.
@@ -290,7 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     out.flush()?;
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(e @ (QueryError::Syntax(_) | QueryError::Evaluation(_))) => {
+                Err(e @ (QueryError::Syntax(_) | QueryError::Evaluation(_) | QueryError::Service(_))) => {
                     let origin = file.as_ref().map_or(String::new(), |f| format!("{}: ", f.display()));
                     eprintln!("newskg: error: {origin}{e}");
                     Ok(ExitCode::from(1))
@@ -316,6 +360,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { store, file, shapes } => validate(&cli, store, file.as_deref(), shapes.as_deref()),
+        Command::Serve { store, host, port, timeout, max_rows, max_body, writable, token, stop_after } => {
+            let st = if *writable {
+                KgStore::open(store, namespace(&cli)?)?
+            } else {
+                KgStore::open_read_only(store, namespace(&cli)?)?
+            };
+            let gazetteer = load_extractor(&cli)?;
+            let config = newskg::server::Config {
+                timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
+                max_rows: *max_rows,
+                max_body: *max_body,
+                token: if *writable { token.clone() } else { None },
+                ..newskg::server::Config::default()
+            };
+            let affiliations = newskg::graph::Affiliations::from_gazetteer(gazetteer.gazetteer());
+            serve(st, store, std::net::SocketAddr::new(*host, *port), config, affiliations, *stop_after)
+        }
         Command::Export { format, output, store, rdf: files, filter } => {
             let st = open_graph(&cli, store, files)?;
             let gazetteer = if filter.aggregate.is_some() { Some(load_extractor(&cli)?) } else { None };
@@ -324,6 +385,61 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn serve(
+    store: KgStore,
+    path: &Path,
+    addr: std::net::SocketAddr,
+    config: newskg::server::Config,
+    affiliations: newskg::graph::Affiliations,
+    stop_after: Option<f64>,
+) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    runtime.block_on(async move {
+        let writable = config.token.is_some();
+        let server = newskg::server::bind(addr, store, config, affiliations)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (is another server using the port? try --port 0)"))?;
+        let bound = server.local_addr()?;
+        println!("http://{bound}/");
+        io::stdout().flush()?;
+        eprintln!(
+            "newskg: serving {} at http://{bound}/ (SPARQL endpoint http://{bound}/sparql), {}; Ctrl-C stops",
+            path.display(),
+            if writable { "writable with the bearer token" } else { "read-only" }
+        );
+        let shutdown = async move {
+            let stop = async {
+                match stop_after {
+                    Some(s) => tokio::time::sleep(std::time::Duration::from_secs_f64(s)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(unix)]
+            let term = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let term = std::future::pending::<()>();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term => {}
+                _ = stop => {}
+            }
+            eprintln!("newskg: stopping the server");
+        };
+        server.run(shutdown).await.context("the server failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The store at `store_path`, or, when RDF files are given, an in-memory store holding

@@ -5,14 +5,16 @@
 use std::fmt;
 use std::io::Write;
 
-use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use oxigraph::model::Term;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+pub use oxigraph::sparql::CancellationToken;
+use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator};
 
 use crate::store::KgStore;
 
-/// How to print results.
+/// How to write results: a table or a W3C results format for SELECT and ASK, an RDF
+/// syntax for CONSTRUCT and DESCRIBE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResultFormat {
     Table,
@@ -20,6 +22,40 @@ pub enum ResultFormat {
     Tsv,
     Json,
     Xml,
+    Turtle,
+    NTriples,
+    JsonLd,
+    RdfXml,
+}
+
+impl ResultFormat {
+    /// Whether the format writes graphs (CONSTRUCT, DESCRIBE) rather than solutions.
+    pub fn is_graph(self) -> bool {
+        matches!(self, ResultFormat::Turtle | ResultFormat::NTriples | ResultFormat::JsonLd | ResultFormat::RdfXml)
+    }
+
+    /// The media type of the format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ResultFormat::Table => "text/plain; charset=utf-8",
+            ResultFormat::Csv => "text/csv; charset=utf-8",
+            ResultFormat::Tsv => "text/tab-separated-values; charset=utf-8",
+            ResultFormat::Json => "application/sparql-results+json",
+            ResultFormat::Xml => "application/sparql-results+xml",
+            ResultFormat::Turtle => "text/turtle; charset=utf-8",
+            ResultFormat::NTriples => "application/n-triples",
+            ResultFormat::JsonLd => "application/ld+json",
+            ResultFormat::RdfXml => "application/rdf+xml",
+        }
+    }
+}
+
+/// The query forms, as far as the output format goes (DESCRIBE answers like CONSTRUCT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Select,
+    Ask,
+    Construct,
 }
 
 /// Why a query failed.
@@ -29,6 +65,12 @@ pub enum QueryError {
     Syntax(String),
     /// The query parsed but could not be evaluated.
     Evaluation(String),
+    /// The query calls a remote SERVICE, which newskg never does.
+    Service(String),
+    /// The query was cancelled (its time ran out).
+    Cancelled,
+    /// The results have more rows than allowed.
+    TooLarge(usize),
     /// Writing the results failed.
     Output(std::io::Error),
 }
@@ -38,6 +80,14 @@ impl fmt::Display for QueryError {
         match self {
             QueryError::Syntax(m) => write!(f, "the query does not parse: {m}"),
             QueryError::Evaluation(m) => write!(f, "the query failed: {m}"),
+            QueryError::Service(s) => write!(
+                f,
+                "the query calls SERVICE <{s}>: federated queries are refused, newskg makes no outbound requests"
+            ),
+            QueryError::Cancelled => write!(f, "the query was stopped: it ran out of time"),
+            QueryError::TooLarge(n) => {
+                write!(f, "the results have more than {n} rows: add a LIMIT or narrow the query")
+            }
             QueryError::Output(e) => write!(f, "cannot write the results: {e}"),
         }
     }
@@ -51,61 +101,152 @@ impl From<std::io::Error> for QueryError {
     }
 }
 
-/// Runs `query` on `store` and writes the results to `out`.
-pub fn run(store: &KgStore, query: &str, format: ResultFormat, out: &mut dyn Write) -> Result<(), QueryError> {
+fn evaluation(e: QueryEvaluationError) -> QueryError {
+    match e {
+        QueryEvaluationError::UnsupportedService(name) => QueryError::Service(name.into_string()),
+        QueryEvaluationError::Cancelled => QueryError::Cancelled,
+        e => QueryError::Evaluation(e.to_string()),
+    }
+}
+
+/// A parsed query, ready to run on its store.
+pub struct Prepared<'s> {
+    store: &'s KgStore,
+    query: PreparedSparqlQuery,
+    prefixes: Vec<(&'static str, String)>,
+}
+
+/// Limits on one evaluation.
+#[derive(Clone, Default)]
+pub struct Limits {
+    /// Cancelling the token stops the evaluation.
+    pub cancel: Option<CancellationToken>,
+    /// At most this many solutions or triples.
+    pub max_rows: Option<usize>,
+}
+
+/// Parses `query` for `store` (prefixes predeclared, default graph the union of all graphs
+/// unless the query names its dataset). No SERVICE call ever leaves the process: newskg is
+/// built without an HTTP client, so SERVICE fails with [`QueryError::Service`].
+pub fn prepare<'s>(store: &'s KgStore, query: &str, limits: &Limits) -> Result<Prepared<'s>, QueryError> {
     let prefixes = store.namespace().prefixes();
     let mut evaluator = SparqlEvaluator::new();
     for (p, iri) in &prefixes {
         evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
     }
+    if let Some(token) = &limits.cancel {
+        evaluator = evaluator.with_cancellation_token(token.clone());
+    }
     let mut prepared = evaluator.parse_query(query).map_err(|e| QueryError::Syntax(e.to_string()))?;
     if prepared.dataset().is_default_dataset() {
         prepared.dataset_mut().set_default_graph_as_union();
     }
-    let results = prepared.on_store(store.inner()).execute().map_err(|e| QueryError::Evaluation(e.to_string()))?;
-    match results {
-        QueryResults::Solutions(solutions) => {
-            let vars = solutions.variables().to_vec();
-            if format == ResultFormat::Table {
-                let mut rows: Vec<Vec<String>> = Vec::new();
-                for s in solutions {
-                    let s = s.map_err(|e| QueryError::Evaluation(e.to_string()))?;
-                    rows.push(vars.iter().map(|v| s.get(v).map(|t| show(t, &prefixes)).unwrap_or_default()).collect());
+    Ok(Prepared { store, query: prepared, prefixes })
+}
+
+impl Prepared<'_> {
+    /// Runs the query and writes its results in the format `choose` picks for the query's
+    /// form (a solutions format for SELECT and ASK, a graph format for CONSTRUCT and
+    /// DESCRIBE; a mismatched choice becomes JSON or Turtle). Returns the format written.
+    pub fn write(
+        self,
+        choose: &dyn Fn(Form) -> ResultFormat,
+        limits: &Limits,
+        out: &mut dyn Write,
+    ) -> Result<ResultFormat, QueryError> {
+        let prefixes = &self.prefixes;
+        let too_many = |n: usize| limits.max_rows.is_some_and(|m| n > m);
+        let results = self.query.on_store(self.store.inner()).execute().map_err(evaluation)?;
+        let written;
+        match results {
+            QueryResults::Solutions(solutions) => {
+                let format = choose(Form::Select);
+                let format = if format.is_graph() { ResultFormat::Json } else { format };
+                written = format;
+                let vars = solutions.variables().to_vec();
+                if format == ResultFormat::Table {
+                    let mut rows: Vec<Vec<String>> = Vec::new();
+                    for s in solutions {
+                        let s = s.map_err(evaluation)?;
+                        rows.push(
+                            vars.iter().map(|v| s.get(v).map(|t| show(t, prefixes)).unwrap_or_default()).collect(),
+                        );
+                        if too_many(rows.len()) {
+                            return Err(QueryError::TooLarge(rows.len() - 1));
+                        }
+                    }
+                    let header: Vec<String> = vars.iter().map(|v| v.as_str().to_string()).collect();
+                    write_table(out, &header, &rows)?;
+                } else {
+                    let mut ser = QueryResultsSerializer::from_format(results_format(format))
+                        .serialize_solutions_to_writer(&mut *out, vars)?;
+                    for (n, s) in solutions.enumerate() {
+                        let s = s.map_err(evaluation)?;
+                        if too_many(n + 1) {
+                            return Err(QueryError::TooLarge(n));
+                        }
+                        ser.serialize(s.iter().map(|(v, t)| (v.as_ref(), t.as_ref())))?;
+                    }
+                    ser.finish()?;
                 }
-                let header: Vec<String> = vars.iter().map(|v| v.as_str().to_string()).collect();
-                write_table(out, &header, &rows)?;
-            } else {
-                let mut ser = QueryResultsSerializer::from_format(results_format(format))
-                    .serialize_solutions_to_writer(&mut *out, vars)?;
-                for s in solutions {
-                    let s = s.map_err(|e| QueryError::Evaluation(e.to_string()))?;
-                    ser.serialize(s.iter().map(|(v, t)| (v.as_ref(), t.as_ref())))?;
+            }
+            QueryResults::Boolean(b) => {
+                let format = choose(Form::Ask);
+                let format = if format.is_graph() { ResultFormat::Json } else { format };
+                written = format;
+                if format == ResultFormat::Table {
+                    writeln!(out, "{b}")?;
+                } else {
+                    QueryResultsSerializer::from_format(results_format(format))
+                        .serialize_boolean_to_writer(&mut *out, b)?;
                 }
-                ser.finish()?;
+            }
+            QueryResults::Graph(triples) => {
+                let format = choose(Form::Construct);
+                let format = if format.is_graph() { format } else { ResultFormat::Turtle };
+                written = format;
+                let syntax = match format {
+                    ResultFormat::NTriples => RdfFormat::NTriples,
+                    ResultFormat::JsonLd => RdfFormat::JsonLd { profile: JsonLdProfileSet::empty() },
+                    ResultFormat::RdfXml => RdfFormat::RdfXml,
+                    _ => RdfFormat::Turtle,
+                };
+                let mut ser = RdfSerializer::from_format(syntax);
+                if syntax != RdfFormat::NTriples {
+                    for (p, iri) in prefixes {
+                        ser = ser.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
+                    }
+                }
+                let mut w = ser.for_writer(&mut *out);
+                for (n, t) in triples.enumerate() {
+                    let t = t.map_err(evaluation)?;
+                    if too_many(n + 1) {
+                        return Err(QueryError::TooLarge(n));
+                    }
+                    w.serialize_triple(t.as_ref())?;
+                }
+                w.finish()?;
             }
         }
-        QueryResults::Boolean(b) => {
-            if format == ResultFormat::Table {
-                writeln!(out, "{b}")?;
-            } else {
-                QueryResultsSerializer::from_format(results_format(format))
-                    .serialize_boolean_to_writer(&mut *out, b)?;
-            }
-        }
-        QueryResults::Graph(triples) => {
-            let mut ser = RdfSerializer::from_format(RdfFormat::Turtle);
-            for (p, iri) in &prefixes {
-                ser = ser.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
-            }
-            let mut w = ser.for_writer(&mut *out);
-            for t in triples {
-                let t = t.map_err(|e| QueryError::Evaluation(e.to_string()))?;
-                w.serialize_triple(t.as_ref())?;
-            }
-            w.finish()?;
-        }
+        Ok(written)
     }
-    Ok(())
+}
+
+/// Runs `query` on `store` and writes the results to `out` (CONSTRUCT and DESCRIBE as
+/// Turtle when `format` is a solutions format).
+pub fn run(store: &KgStore, query: &str, format: ResultFormat, out: &mut dyn Write) -> Result<(), QueryError> {
+    let limits = Limits::default();
+    prepare(store, query, &limits)?.write(&|_| format, &limits, out).map(|_| ())
+}
+
+/// Runs a SPARQL 1.1 Update on `store` (only a writable server does this).
+pub fn update(store: &KgStore, update: &str) -> Result<(), QueryError> {
+    let mut evaluator = SparqlEvaluator::new();
+    for (p, iri) in &store.namespace().prefixes() {
+        evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
+    }
+    let prepared = evaluator.parse_update(update).map_err(|e| QueryError::Syntax(e.to_string()))?;
+    prepared.on_store(store.inner()).execute().map_err(|e| QueryError::Evaluation(e.to_string()))
 }
 
 fn results_format(f: ResultFormat) -> QueryResultsFormat {
@@ -113,7 +254,7 @@ fn results_format(f: ResultFormat) -> QueryResultsFormat {
         ResultFormat::Csv => QueryResultsFormat::Csv,
         ResultFormat::Tsv => QueryResultsFormat::Tsv,
         ResultFormat::Xml => QueryResultsFormat::Xml,
-        ResultFormat::Json | ResultFormat::Table => QueryResultsFormat::Json,
+        _ => QueryResultsFormat::Json,
     }
 }
 

@@ -229,6 +229,75 @@ impl KgStore {
         Ok(())
     }
 
+    /// Whether the store has a named graph `iri`.
+    pub fn has_graph(&self, iri: &str) -> Result<bool, StoreError> {
+        let g = NamedNode::new(iri).map_err(|e| err(&format!("{iri:?} is not an IRI"), e))?;
+        self.store.contains_named_graph(g.as_ref()).map_err(|e| err("cannot read the store", e))
+    }
+
+    /// Writes the default graph (empty in stores newskg builds: articles are named
+    /// graphs) in `syntax`.
+    pub fn dump_default_graph(&self, syntax: Syntax, out: &mut dyn Write) -> Result<(), StoreError> {
+        let mut ser = RdfSerializer::from_format(syntax.format());
+        for (p, iri) in self.ns.prefixes() {
+            ser = ser.with_prefix(p, iri).map_err(|e| err("bad prefix", e))?;
+        }
+        self.store
+            .dump_graph_to_writer(GraphNameRef::DefaultGraph, ser, out)
+            .map_err(|e| err("cannot write the dump", e))?;
+        Ok(())
+    }
+
+    /// Graph Store Protocol writes: replaces (`replace`) or extends the graph `iri` (the
+    /// default graph when `None`) with RDF `data` in the syntax of `media_type`, in one
+    /// transaction.
+    pub fn write_graph(
+        &self,
+        iri: Option<&str>,
+        media_type: &str,
+        data: &[u8],
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let format = RdfFormat::from_media_type(media_type).ok_or_else(|| {
+            StoreError(format!("cannot read {media_type:?}: send text/turtle, application/n-triples, application/rdf+xml or application/ld+json"))
+        })?;
+        let graph: GraphName = match iri {
+            Some(i) => NamedNode::new(i).map_err(|e| err(&format!("{i:?} is not an IRI"), e))?.into(),
+            None => GraphName::DefaultGraph,
+        };
+        let parser =
+            oxigraph::io::RdfParser::from_format(format).without_named_graphs().with_default_graph(graph.clone());
+        let mut quads = Vec::new();
+        for q in parser.for_slice(data) {
+            quads.push(q.map_err(|e| err("the data does not parse", e))?);
+        }
+        let mut tx = self.store.start_transaction().map_err(|e| err("cannot start a transaction", e))?;
+        if replace {
+            tx.clear_graph(graph.as_ref()).map_err(|e| err("cannot clear the graph", e))?;
+        }
+        if let GraphName::NamedNode(n) = &graph {
+            tx.insert_named_graph(n.as_ref());
+        }
+        tx.extend(quads.iter());
+        tx.commit().map_err(|e| err("cannot write the graph", e))
+    }
+
+    /// Removes the graph `iri` (clears the default graph when `None`). Returns whether
+    /// there was such a graph.
+    pub fn remove_graph(&self, iri: Option<&str>) -> Result<bool, StoreError> {
+        match iri {
+            Some(i) => {
+                let g = NamedNode::new(i).map_err(|e| err(&format!("{i:?} is not an IRI"), e))?;
+                if !self.store.contains_named_graph(g.as_ref()).map_err(|e| err("cannot read the store", e))? {
+                    return Ok(false);
+                }
+                self.store.remove_named_graph(g.as_ref()).map_err(|e| err("cannot remove the graph", e))?;
+            }
+            None => self.store.clear_graph(GraphNameRef::DefaultGraph).map_err(|e| err("cannot clear the graph", e))?,
+        }
+        Ok(true)
+    }
+
     /// Checks the store's internal consistency (indexes agree).
     pub fn check_integrity(&self) -> Result<(), StoreError> {
         self.store.validate().map_err(|e| err("the store is inconsistent", e))
