@@ -501,6 +501,8 @@ fn build(ex: &Extractor, ontology: &str, ns: Namespace, inputs: &[String], store
     if let Some(e) = failure {
         return Err(e);
     }
+    // Write the log into the store's tables, so readers do not replay it on every open.
+    store.flush()?;
     let c = store.counts()?;
     println!(
         "articles: {new} new, {unchanged} unchanged, {replaced} replaced ({} read in {:.2} s)",
