@@ -21,7 +21,7 @@ use newskg::store::{KgStore, Outcome, Syntax};
 use newskg::Extractor;
 
 mod cli;
-use cli::export::{ExportFormat, FilterArgs};
+use cli::export::FilterArgs;
 
 /// Turns news articles about international relations into a knowledge graph: who did
 /// what to whom, with the sentence that says so.
@@ -91,6 +91,7 @@ enum Command {
     /// dcterms:, schema: and wd: are predeclared. CONSTRUCT and DESCRIBE print Turtle.
     ///
     /// Example: newskg query 'SELECT ?s ?o WHERE { ?s nkg:recognizes ?o }'
+    ///
     /// Example: newskg query --file data/queries/who-recognizes-whom.rq --format csv
     Query {
         /// The query text (or use --file).
@@ -146,12 +147,15 @@ enum Command {
     /// deterministic layout, shared by GEXF, GraphML and SVG. Writes to stdout unless -o.
     ///
     /// Example: newskg export --format svg -o graph.svg
+    ///
     /// Example: newskg export --format gexf --entity russia --depth 2 -o russia.gexf
+    ///
     /// Example: newskg export --format neo4j -o neo4j-import/
+    ///
     /// Example: newskg export --format all -o exports/ --aggregate state
     Export {
-        #[arg(long, value_enum)]
-        format: ExportFormat,
+        #[arg(long, value_parser = cli::export::format_parser())]
+        format: String,
         /// The output file (a folder for neo4j and all). Default: stdout.
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
@@ -267,13 +271,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_extractor(cli: &Cli) -> Result<Extractor> {
-    let files = match &cli.data {
+fn data_files(cli: &Cli) -> Result<DataFiles> {
+    Ok(match &cli.data {
         Some(dir) => {
             DataFiles::from_dir(dir).with_context(|| format!("cannot read the data folder {}", dir.display()))?
         }
         None => DataFiles::embedded(),
-    };
+    })
+}
+
+/// The gazetteer alone: what folding actors into states needs (no lexicon, no matcher use).
+fn load_gazetteer(cli: &Cli) -> Result<newskg::gazetteer::Gazetteer> {
+    newskg::gazetteer::Gazetteer::load(&data_files(cli)?)
+        .map_err(|e| anyhow::anyhow!("{e}\n(fix the data file, or run without --data to use the built-in data)"))
+}
+
+fn load_extractor(cli: &Cli) -> Result<Extractor> {
+    let files = data_files(cli)?;
     let ex = Extractor::new(&files)
         .map_err(|e| anyhow::anyhow!("{e}\n(fix the data file, or run without --data to use the built-in data)"))?;
     // The ontology is the authority on predicates and types.
@@ -366,7 +380,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 KgStore::open_read_only(store, namespace(&cli)?)?
             };
-            let gazetteer = load_extractor(&cli)?;
+            let gazetteer = load_gazetteer(&cli)?;
             let config = newskg::server::Config {
                 timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
                 max_rows: *max_rows,
@@ -374,14 +388,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 token: if *writable { token.clone() } else { None },
                 ..newskg::server::Config::default()
             };
-            let affiliations = newskg::graph::Affiliations::from_gazetteer(gazetteer.gazetteer());
+            let affiliations = newskg::graph::Affiliations::from_gazetteer(&gazetteer);
             serve(st, store, std::net::SocketAddr::new(*host, *port), config, affiliations, *stop_after)
         }
         Command::Export { format, output, store, rdf: files, filter } => {
             let st = open_graph(&cli, store, files)?;
-            let gazetteer = if filter.aggregate.is_some() { Some(load_extractor(&cli)?) } else { None };
-            let g = cli::export::entity_graph(&st, &filter.to_filter(), gazetteer.as_ref().map(|x| x.gazetteer()))?;
-            cli::export::run(&g, *format, output.as_deref())?;
+            let gazetteer = if filter.aggregate.is_some() { Some(load_gazetteer(&cli)?) } else { None };
+            let g = cli::export::entity_graph(&st, &filter.to_filter(), gazetteer.as_ref())?;
+            cli::export::run(&g, format, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }

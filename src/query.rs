@@ -125,15 +125,21 @@ pub struct Limits {
     pub max_rows: Option<usize>,
 }
 
+/// An evaluator with the store's prefixes predeclared.
+fn evaluator(prefixes: &[(&'static str, String)]) -> Result<SparqlEvaluator, QueryError> {
+    let mut evaluator = SparqlEvaluator::new();
+    for (p, iri) in prefixes {
+        evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
+    }
+    Ok(evaluator)
+}
+
 /// Parses `query` for `store` (prefixes predeclared, default graph the union of all graphs
 /// unless the query names its dataset). No SERVICE call ever leaves the process: newskg is
 /// built without an HTTP client, so SERVICE fails with [`QueryError::Service`].
 pub fn prepare<'s>(store: &'s KgStore, query: &str, limits: &Limits) -> Result<Prepared<'s>, QueryError> {
     let prefixes = store.namespace().prefixes();
-    let mut evaluator = SparqlEvaluator::new();
-    for (p, iri) in &prefixes {
-        evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
-    }
+    let mut evaluator = evaluator(&prefixes)?;
     if let Some(token) = &limits.cancel {
         evaluator = evaluator.with_cancellation_token(token.clone());
     }
@@ -241,11 +247,9 @@ pub fn run(store: &KgStore, query: &str, format: ResultFormat, out: &mut dyn Wri
 
 /// Runs a SPARQL 1.1 Update on `store` (only a writable server does this).
 pub fn update(store: &KgStore, update: &str) -> Result<(), QueryError> {
-    let mut evaluator = SparqlEvaluator::new();
-    for (p, iri) in &store.namespace().prefixes() {
-        evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
-    }
-    let prepared = evaluator.parse_update(update).map_err(|e| QueryError::Syntax(e.to_string()))?;
+    let prepared = evaluator(&store.namespace().prefixes())?
+        .parse_update(update)
+        .map_err(|e| QueryError::Syntax(e.to_string()))?;
     prepared.on_store(store.inner()).execute().map_err(|e| QueryError::Evaluation(e.to_string()))
 }
 

@@ -115,6 +115,26 @@ fn iri_escape(s: &str) -> String {
     out
 }
 
+/// Undoes percent-encoding (`%C3%A9` → `é`), as in ids read back from IRIs and in URL
+/// query strings. Malformed escapes stay as they are; bytes that do not decode to UTF-8
+/// become U+FFFD.
+pub fn iri_unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A term of the vocabulary namespace.
 pub fn nkg(local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{NKG}{local}"))

@@ -203,12 +203,18 @@ impl KgStore {
         })
     }
 
-    /// Writes the whole store (dataset syntaxes) or one graph in `syntax`.
-    pub fn dump(&self, syntax: Syntax, graph: Option<&str>, out: &mut dyn Write) -> Result<(), StoreError> {
+    /// A serializer for `syntax` with the namespace's prefixes.
+    fn serializer(&self, syntax: Syntax) -> Result<RdfSerializer, StoreError> {
         let mut ser = RdfSerializer::from_format(syntax.format());
         for (p, iri) in self.ns.prefixes() {
             ser = ser.with_prefix(p, iri).map_err(|e| err("bad prefix", e))?;
         }
+        Ok(ser)
+    }
+
+    /// Writes the whole store (dataset syntaxes) or one graph in `syntax`.
+    pub fn dump(&self, syntax: Syntax, graph: Option<&str>, out: &mut dyn Write) -> Result<(), StoreError> {
+        let ser = self.serializer(syntax)?;
         match graph {
             Some(name) => {
                 let g = NamedNode::new(name).map_err(|e| err(&format!("--graph {name:?} is not an IRI"), e))?;
@@ -244,10 +250,7 @@ impl KgStore {
     /// Writes the default graph (empty in stores newskg builds: articles are named
     /// graphs) in `syntax`.
     pub fn dump_default_graph(&self, syntax: Syntax, out: &mut dyn Write) -> Result<(), StoreError> {
-        let mut ser = RdfSerializer::from_format(syntax.format());
-        for (p, iri) in self.ns.prefixes() {
-            ser = ser.with_prefix(p, iri).map_err(|e| err("bad prefix", e))?;
-        }
+        let ser = self.serializer(syntax)?;
         self.store
             .dump_graph_to_writer(GraphNameRef::DefaultGraph, ser, out)
             .map_err(|e| err("cannot write the dump", e))?;
@@ -620,26 +623,9 @@ impl KgStore {
 /// The id of `iri` under `prefix`, percent-decoded; the whole IRI when it is elsewhere.
 fn local_id(iri: &str, prefix: &str) -> String {
     match iri.strip_prefix(prefix) {
-        Some(rest) if !rest.is_empty() => percent_decode(rest),
+        Some(rest) if !rest.is_empty() => rdf::iri_unescape(rest),
         _ => iri.to_string(),
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
-            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 impl From<String> for StoreError {

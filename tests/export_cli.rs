@@ -3,7 +3,7 @@
 //! parsers), on the sample and on labels chosen to break writers.
 
 mod common;
-use common::{ok, root, run, tmpdir};
+use common::{ok, root, run, sample_store_in, tmpdir};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,13 +11,6 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-
-fn sample_store(dir: &Path) -> String {
-    let store = dir.join("kg.store");
-    let sample = root().join("data/articles/russia-recognizes-taliban.txt");
-    ok(run(&["build", sample.to_str().unwrap(), "--store", store.to_str().unwrap()]));
-    store.display().to_string()
-}
 
 /// Runs the independent readers over an `--format all` folder.
 fn read_back(dir: &Path) -> BTreeMap<String, Value> {
@@ -57,7 +50,7 @@ const ID_FORMATS: [&str; 7] = ["dot", "graphml", "gexf", "cytoscape", "d3", "neo
 #[test]
 fn sample_exports_read_back_the_same_everywhere() {
     let dir = tmpdir("export", "sample");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let out = dir.join("all");
     ok(run(&["export", "--store", &store, "--format", "all", "-o", out.to_str().unwrap()]));
     let read = read_back(&out);
@@ -94,7 +87,7 @@ fn sample_exports_read_back_the_same_everywhere() {
 #[test]
 fn denied_relations_only_with_include_negated() {
     let dir = tmpdir("export", "negated");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let out = dir.join("all");
     ok(run(&["export", "--store", &store, "--format", "all", "--include-negated", "-o", out.to_str().unwrap()]));
     let read = read_back(&out);
@@ -209,7 +202,7 @@ fn hostile_labels_survive_every_format() {
 #[test]
 fn filters_select_and_bad_filters_explain() {
     let dir = tmpdir("export", "filters");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let d3 = |extra: &[&str]| -> Value {
         let mut args = vec!["export", "--store", store.as_str(), "--format", "d3"];
         args.extend_from_slice(extra);
@@ -254,7 +247,7 @@ fn filters_select_and_bad_filters_explain() {
 #[test]
 fn exports_are_deterministic_and_the_readme_picture_is_current() {
     let dir = tmpdir("export", "determinism");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let a = ok(run(&["export", "--store", &store, "--format", "svg", "--include-negated"]));
     let b = ok(run(&["export", "--store", &store, "--format", "svg", "--include-negated"]));
     assert_eq!(a, b);

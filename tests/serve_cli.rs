@@ -4,11 +4,10 @@
 //! started with a self-stop deadline and killed when its test ends.
 
 mod common;
-use common::{bin, ok, root, run, tmpdir};
+use common::{bin, ok, root, run, sample_store_in, tmpdir};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -69,13 +68,6 @@ fn http(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], bod
     (status, body)
 }
 
-fn sample_store(dir: &Path) -> String {
-    let store = dir.join("kg.store");
-    let sample = root().join("data/articles/russia-recognizes-taliban.txt");
-    ok(run(&["build", sample.to_str().unwrap(), "--store", store.to_str().unwrap()]));
-    store.display().to_string()
-}
-
 fn python(script: &str, args: &[&str]) -> String {
     let o = Command::new("python3")
         .arg(root().join("tests/readers").join(script))
@@ -94,7 +86,7 @@ fn python(script: &str, args: &[&str]) -> String {
 #[test]
 fn sparql_protocol_graph_store_reads_and_api() {
     let dir = tmpdir("serve", "protocol");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let graph = ok(run(&["query", "--store", &store, "--format", "csv", "SELECT ?g WHERE { ?g a nkg:Article }"]));
     let graph = graph.lines().nth(1).unwrap().trim().to_string();
     let triples = ok(run(&["dump", "--store", &store, "--format", "ntriples", "--graph", &graph])).lines().count();
@@ -114,7 +106,7 @@ fn sparql_protocol_graph_store_reads_and_api() {
 #[test]
 fn the_explorer_works_in_a_real_browser() {
     let dir = tmpdir("serve", "browser");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let server = Server::start(&store, &[]);
     let shot = dir.join("explorer.png");
     let report = python("browser_explorer.py", &[&server.url, shot.to_str().unwrap()]);
@@ -127,7 +119,7 @@ fn the_explorer_works_in_a_real_browser() {
 #[test]
 fn writes_need_the_writable_flag_and_the_token() {
     let dir = tmpdir("serve", "writes");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let update = b"INSERT DATA { GRAPH <urn:test:g> { <urn:test:a> <urn:test:b> \"c\" } }";
     let sparql_update = [("Content-Type", "application/sparql-update")];
     {
@@ -169,7 +161,7 @@ fn writes_need_the_writable_flag_and_the_token() {
 #[test]
 fn limits_time_rows_and_body_size() {
     let dir = tmpdir("serve", "limits");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let server = Server::start(&store, &["--timeout", "0.5", "--max-rows", "3", "--max-body", "2000"]);
     // A cross product of the whole store three times: far more than half a second.
     let slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
@@ -199,7 +191,7 @@ fn limits_time_rows_and_body_size() {
 #[test]
 fn ctrl_c_stops_the_server_cleanly() {
     let dir = tmpdir("serve", "sigint");
-    let store = sample_store(&dir);
+    let store = sample_store_in(&dir);
     let mut server = Server::start(&store, &[]);
     let (status, _) = http(&server, "GET", "/", &[], b"");
     assert_eq!(status, 200);

@@ -2,23 +2,18 @@
 //! they write with independent readers (Python rdflib and pySHACL).
 
 mod common;
-use common::{bin, ok, root, run, tmpdir};
+use common::{bin, ok, root, run, sample, sample_store_in, tmpdir};
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn sample() -> String {
-    root().join("data/articles/russia-recognizes-taliban.txt").display().to_string()
-}
-
 /// A store with the sample article built into it.
 fn sample_store(name: &str) -> (PathBuf, String) {
     let dir = tmpdir("store", name);
-    let store = dir.join("kg.store");
-    ok(run(&["build", &sample(), "--store", store.to_str().unwrap()]));
-    (dir, store.display().to_string())
+    let store = sample_store_in(&dir);
+    (dir, store)
 }
 
 fn query(store: &str, q: &str, format: &str) -> String {

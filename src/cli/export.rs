@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, ValueEnum};
 
 use newskg::export::{self, Drawing, Format};
@@ -83,43 +84,12 @@ impl FilterArgs {
     }
 }
 
-/// `--format` values.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// Graphviz DOT (render with `dot -Tsvg`).
-    Dot,
-    /// GraphML with typed attributes and yEd graphics (Gephi, Cytoscape, yEd, networkx).
-    Graphml,
-    /// GEXF 1.3 with colours, sizes and positions (Gephi).
-    Gexf,
-    /// Cytoscape.js elements JSON (also Cytoscape desktop: File > Import > Network).
-    Cytoscape,
-    /// D3 / networkx node-link JSON.
-    D3,
-    /// nodes.csv, relationships.csv and import.cypher for Neo4j (needs -o DIR).
-    Neo4j,
-    /// A Mermaid flowchart (Markdown, GitHub, GitLab, Notion).
-    Mermaid,
-    /// An SVG picture drawn by newskg itself.
-    Svg,
-    /// Every format, into the folder given by -o DIR.
-    All,
-}
-
-impl ExportFormat {
-    fn format(self) -> Option<Format> {
-        Some(match self {
-            ExportFormat::Dot => Format::Dot,
-            ExportFormat::Graphml => Format::Graphml,
-            ExportFormat::Gexf => Format::Gexf,
-            ExportFormat::Cytoscape => Format::Cytoscape,
-            ExportFormat::D3 => Format::D3,
-            ExportFormat::Neo4j => Format::Neo4j,
-            ExportFormat::Mermaid => Format::Mermaid,
-            ExportFormat::Svg => Format::Svg,
-            ExportFormat::All => return None,
-        })
-    }
+/// `--format` takes the library's format names, each with its description, plus `all`.
+pub fn format_parser() -> PossibleValuesParser {
+    let formats = Format::ALL.into_iter().map(|f| PossibleValue::new(f.name()).help(f.description()));
+    PossibleValuesParser::new(
+        formats.chain([PossibleValue::new("all").help("every format, into the folder given by -o DIR")]),
+    )
 }
 
 /// Projects the store through the filter; folding uses the gazetteer when asked.
@@ -158,7 +128,8 @@ fn write_one(format: Format, d: &Drawing<'_>, path: &Path) -> Result<Vec<PathBuf
 }
 
 /// Runs `export`; the caller prints nothing else on stdout.
-pub fn run(g: &EntityGraph, format: ExportFormat, output: Option<&Path>) -> Result<()> {
+/// `format` is a name `format_parser` accepts: a format, or `all`.
+pub fn run(g: &EntityGraph, format: &str, output: Option<&Path>) -> Result<()> {
     if g.edge_count() == 0 {
         eprintln!(
             "newskg: warning: the filters keep no relation; the export has {} entities and no edges",
@@ -166,7 +137,7 @@ pub fn run(g: &EntityGraph, format: ExportFormat, output: Option<&Path>) -> Resu
         );
     }
     let drawing = Drawing::new(g);
-    let written = match (format.format(), output) {
+    let written = match (Format::from_name(format), output) {
         (None, Some(dir)) => {
             let mut all = Vec::new();
             for f in Format::ALL {

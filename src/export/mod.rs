@@ -67,6 +67,25 @@ impl Format {
         }
     }
 
+    /// The format named `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// What the format is for, in one line (the CLI's help).
+    pub fn description(self) -> &'static str {
+        match self {
+            Format::Dot => "Graphviz DOT (render with `dot -Tsvg`)",
+            Format::Graphml => "GraphML with typed attributes and yEd graphics (Gephi, Cytoscape, yEd, networkx)",
+            Format::Gexf => "GEXF 1.3 with colours, sizes and positions (Gephi)",
+            Format::Cytoscape => "Cytoscape.js elements JSON (also Cytoscape desktop: File > Import > Network)",
+            Format::D3 => "D3 / networkx node-link JSON",
+            Format::Neo4j => "nodes.csv, relationships.csv and import.cypher for Neo4j (needs -o DIR)",
+            Format::Mermaid => "a Mermaid flowchart (Markdown, GitHub, GitLab, Notion)",
+            Format::Svg => "an SVG picture drawn by newskg itself",
+        }
+    }
+
     /// The file name `--format all` gives it (Neo4j's is a folder).
     pub fn file_name(self) -> &'static str {
         match self {
@@ -94,6 +113,8 @@ pub struct Drawing<'g> {
     pub positions: Vec<Placed>,
     /// Node radii, by node index.
     pub radii: Vec<f64>,
+    /// The box each node and its label take, by node index (what the layout kept apart).
+    pub extents: Vec<layout::Extent>,
 }
 
 impl<'g> Drawing<'g> {
@@ -103,7 +124,7 @@ impl<'g> Drawing<'g> {
         let extents: Vec<layout::Extent> =
             graph.graph.node_weights().zip(&radii).map(|(n, &r)| style::extent(&n.label, r)).collect();
         let positions = layout::layout(graph, &extents, layout::Settings::default());
-        Drawing { graph, positions, radii }
+        Drawing { graph, positions, radii, extents }
     }
 }
 

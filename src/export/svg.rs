@@ -126,9 +126,9 @@ fn label(x: &mut Xml<'_>, text: &str, cx: f64, y: f64, attrs: &[(&str, &str)]) -
 
 pub(super) fn write(d: &Drawing<'_>, out: &mut dyn Write) -> io::Result<()> {
     let g = &d.graph.graph;
-    let extents: Vec<_> = g.node_weights().zip(&d.radii).map(|(n, &r)| style::extent(&n.label, r)).collect();
-    let graph_w = d.positions.iter().zip(&extents).map(|(p, e)| p.x + e.half_width).fold(0.0, f64::max);
-    let graph_h = d.positions.iter().zip(&extents).map(|(p, e)| p.y + e.below).fold(0.0, f64::max);
+    let extents = &d.extents;
+    let graph_w = d.positions.iter().zip(extents).map(|(p, e)| p.x + e.half_width).fold(0.0, f64::max);
+    let graph_h = d.positions.iter().zip(extents).map(|(p, e)| p.y + e.below).fold(0.0, f64::max);
     let kinds: BTreeSet<&str> = g.node_weights().map(|n| n.kind.as_str()).collect();
     let classes: Vec<Option<&str>> =
         style::QUAD_CLASSES.into_iter().filter(|q| g.edge_weights().any(|w| w.quad_class.as_deref() == *q)).collect();
@@ -191,15 +191,11 @@ pub(super) fn write(d: &Drawing<'_>, out: &mut dyn Write) -> io::Result<()> {
 
     // Edges first, under the nodes. Edges between the same two entities fan out.
     let at = |i: usize| (d.positions[i].x + ox, d.positions[i].y + oy);
-    let obstacle = |i: usize| {
-        let label_lines = g[petgraph::graph::NodeIndex::new(i)].label.split('\n').count() as f64;
-        let widest = g[petgraph::graph::NodeIndex::new(i)].label.split('\n').map(style::text_width).fold(0.0, f64::max);
-        Obstacle {
-            centre: at(i),
-            radius: d.radii[i],
-            label_half_width: widest / 2.0 + 2.0,
-            label_bottom: at(i).1 + d.radii[i] + 6.0 + label_lines * style::LINE_HEIGHT,
-        }
+    let obstacle = |i: usize| Obstacle {
+        centre: at(i),
+        radius: d.radii[i],
+        label_half_width: d.extents[i].half_width,
+        label_bottom: at(i).1 + d.extents[i].below + 2.0,
     };
     let mut bundles: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for e in g.edge_references() {

@@ -145,23 +145,9 @@ fn form_pairs(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `+` is a space in form encoding; the rest is percent-encoding.
 fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() => {
-                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-                out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::rdf::iri_unescape(&s.replace('+', " "))
 }
 
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -594,16 +580,19 @@ async fn api_entity(State(state): State<Arc<AppState>>, Path(id): Path<String>) 
     let Some(e) = records.entities.iter().find(|e| e.id == id) else {
         return json_error(StatusCode::NOT_FOUND, format!("no entity {id:?} in the store"));
     };
-    let label_of = |x: &str| records.entities.iter().find(|e| e.id == x).map_or(x.to_string(), |e| e.label.clone());
+    let labels: std::collections::HashMap<&str, &str> =
+        records.entities.iter().map(|e| (e.id.as_str(), e.label.as_str())).collect();
+    let relation_labels: std::collections::HashMap<&str, &str> =
+        records.predicates.iter().filter_map(|p| Some((p.name.as_str(), p.label.as_deref()?))).collect();
+    let label_of = |x: &str| labels.get(x).copied().unwrap_or(x).to_string();
     let mut relations: Vec<Value> = Vec::new();
     let mut articles = std::collections::BTreeSet::new();
     for a in records.assertions.iter().filter(|a| a.subject == id || a.object == id) {
         let art = &records.articles[a.article];
         articles.insert(a.article);
-        let p = records.predicates.iter().find(|p| p.name == a.predicate);
         relations.push(json!({
             "subject": a.subject, "subject_label": label_of(&a.subject),
-            "predicate": a.predicate, "relation": p.and_then(|p| p.label.clone()).unwrap_or_else(|| a.predicate.clone()),
+            "predicate": a.predicate, "relation": relation_labels.get(a.predicate.as_str()).copied().unwrap_or(&a.predicate),
             "object": a.object, "object_label": label_of(&a.object),
             "negated": a.negated, "asserted": a.asserted, "confidence": a.confidence,
             "evidence": a.evidence, "sentence": a.sentence,

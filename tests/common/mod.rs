@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn bin() -> Command {
@@ -37,4 +37,16 @@ pub fn tmpdir(group: &str, name: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&d);
     fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// The sample article, as `build` takes it.
+pub fn sample() -> String {
+    root().join("data/articles/russia-recognizes-taliban.txt").display().to_string()
+}
+
+/// Builds the sample article into `dir/kg.store`; returns the store's path.
+pub fn sample_store_in(dir: &Path) -> String {
+    let store = dir.join("kg.store");
+    ok(run(&["build", &sample(), "--store", store.to_str().unwrap()]));
+    store.display().to_string()
 }
