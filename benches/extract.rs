@@ -9,7 +9,7 @@ use newskg::Extractor;
 fn main() {
     let ex = Extractor::embedded().expect("built-in data loads");
     let n: usize = std::env::var("NEWSKG_BENCH_ARTICLES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let texts = newskg::generate::articles(&ex, n, 42);
+    let texts = newskg::generate::articles(ex.gazetteer(), ex.lexicon(), n, 42);
     let articles: Vec<_> =
         texts.into_iter().map(|t| article::parse(t, "gen", Format::Auto, &GivenMeta::default()).0).collect();
     let bytes: usize = articles.iter().map(|a| a.text.len()).sum();

@@ -4,7 +4,8 @@
 //! The pipeline flows one way (see ARCHITECTURE.md): [`input`] reads files into
 //! documents, [`article`] parses their header, [`text`] splits sentences and tokens,
 //! [`mentions`] finds entities and what refers to them, [`relations`] finds typed
-//! relations; [`extract`] runs the stages, [`eval`] scores them against gold files.
+//! relations; [`extract`] runs the stages, [`eval`] scores them against gold files;
+//! [`pipeline`] runs them on every core in input order, [`generate`] makes test corpora.
 //! [`rdf`] maps extractions to RDF, [`store`] keeps them in an on-disk oxigraph store,
 //! [`query`] runs SPARQL and [`shacl`] validates the graph; [`graph`] projects the store
 //! into an entity graph, [`layout`] places it and [`export`] writes it for other tools;
@@ -24,6 +25,7 @@ pub mod layout;
 pub mod lexicon;
 pub mod mentions;
 pub mod model;
+pub mod pipeline;
 pub mod query;
 pub mod rdf;
 pub mod relations;

@@ -181,6 +181,39 @@ pub fn now_xsd() -> String {
 }
 
 /// The quads of one article's named graph. `content_hash` names the graph.
+/// One article's named graph, ready to load: made on any thread (it holds no store),
+/// loaded by [`crate::store::KgStore::put_batch`].
+#[derive(Clone, Debug)]
+pub struct ArticleGraph {
+    /// The content hash that names the graph.
+    pub content_hash: String,
+    /// Where the article came from: an edited article (same source, new content)
+    /// replaces its older graph.
+    pub source: String,
+    pub(crate) quads: Vec<Quad>,
+}
+
+impl ArticleGraph {
+    /// The graph of extraction `x`, named by its article id (a content hash).
+    pub fn new(ns: &Namespace, x: &Extraction, prov: &Provenance) -> ArticleGraph {
+        ArticleGraph {
+            content_hash: x.article.id.clone(),
+            source: x.article.source.clone(),
+            quads: article_quads(ns, x, &x.article.id, prov),
+        }
+    }
+
+    /// How many quads the graph holds.
+    pub fn len(&self) -> usize {
+        self.quads.len()
+    }
+
+    /// Whether the graph holds no quad (never, for a real article: it is always typed).
+    pub fn is_empty(&self) -> bool {
+        self.quads.is_empty()
+    }
+}
+
 pub fn article_quads(ns: &Namespace, x: &Extraction, content_hash: &str, prov: &Provenance) -> Vec<Quad> {
     let g = GraphName::NamedNode(ns.article(content_hash));
     let art = ns.article(content_hash);

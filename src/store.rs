@@ -11,6 +11,7 @@ use std::path::Path;
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::rdf as rdfv;
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
 use crate::model::Extraction;
@@ -149,56 +150,122 @@ impl KgStore {
         self.store.load_from_slice(format, text).map_err(|e| err(path, e))
     }
 
-    /// Writes one article's graph, in one transaction.
-    pub fn put(&self, x: &Extraction, content_hash: &str, prov: &Provenance) -> Result<Outcome, StoreError> {
-        let g = self.ns.article(content_hash);
-        if self.store.contains_named_graph(g.as_ref()).map_err(|e| err("cannot read the store", e))? {
-            return Ok(Outcome::Unchanged);
-        }
-        let quads = rdf::article_quads(&self.ns, x, content_hash, prov);
-        let source = Literal::new_simple_literal(&x.article.source);
+    /// Loads one article's graph; see [`KgStore::put_batch`].
+    pub fn put(&self, x: &Extraction, prov: &Provenance) -> Result<Outcome, StoreError> {
+        let mut out = self.put_batch(vec![rdf::ArticleGraph::new(&self.ns, x, prov)])?;
+        Ok(out.pop().unwrap_or(Outcome::Unchanged))
+    }
+
+    /// Loads article graphs and tells the outcome of each, as if they were loaded one by
+    /// one: an article already stored is skipped (`Unchanged`), and an edited one (same
+    /// source, new content) replaces its older graphs. Only the last graph of a source is
+    /// written when the batch holds several.
+    ///
+    /// New graphs go in through oxigraph's bulk loader, which writes sorted tables and
+    /// adds them to the store in one atomic step: a crash leaves all of the batch or none
+    /// of it, never half an article. Older graphs are removed first, in a transaction of
+    /// their own, so a crash in between leaves the source absent, and the next build
+    /// loads it again, rather than old and new side by side.
+    pub fn put_batch(&self, graphs: Vec<rdf::ArticleGraph>) -> Result<Vec<Outcome>, StoreError> {
+        let read = |e| err("cannot read the store", e);
         let source_p = NamedNode::new_unchecked(format!("{DCTERMS}source"));
-        let mut tx = self.store.start_transaction().map_err(|e| err("cannot start a transaction", e))?;
-        // Older graphs of the same source: an edited article replaces them.
+        let mut outcomes = vec![Outcome::Unchanged; graphs.len()];
+        // Per source, the first and the last new graph of the batch: the last is written,
+        // each later one replaces the one before, and the first replaces the store's.
+        let (mut first, mut last): (HashMap<&str, usize>, HashMap<&str, usize>) = Default::default();
+        let mut in_batch: HashSet<&str> = HashSet::new();
+        for (i, g) in graphs.iter().enumerate() {
+            if !in_batch.insert(&g.content_hash)
+                || self.store.contains_named_graph(self.ns.article(&g.content_hash).as_ref()).map_err(read)?
+            {
+                continue;
+            }
+            outcomes[i] = match last.insert(&g.source, i) {
+                Some(_) => Outcome::Replaced(1),
+                None => {
+                    first.insert(&g.source, i);
+                    Outcome::New
+                }
+            };
+        }
+        // Older graphs of the same sources, already in the store.
         let mut old: HashSet<NamedOrBlankNode> = HashSet::new();
-        for q in tx.quads_for_pattern(None, Some(source_p.as_ref()), Some(source.as_ref().into()), None) {
-            let q = q.map_err(|e| err("cannot read the store", e))?;
-            if let GraphName::NamedNode(name) = q.graph_name {
-                if name != g {
-                    old.insert(name.into());
+        for (source, &i) in &first {
+            let source = Literal::new_simple_literal(*source);
+            let mut n = 0;
+            for q in self.store.quads_for_pattern(None, Some(source_p.as_ref()), Some(source.as_ref().into()), None) {
+                if let GraphName::NamedNode(other) = q.map_err(read)?.graph_name {
+                    if old.insert(other.into()) {
+                        n += 1;
+                    }
                 }
             }
+            if n > 0 {
+                outcomes[i] = Outcome::Replaced(n);
+            }
         }
-        for name in &old {
-            tx.remove_named_graph(name.as_ref()).map_err(|e| err("cannot remove an old graph", e))?;
+        let keep: Vec<usize> = last.into_values().collect();
+        if !old.is_empty() {
+            let mut tx = self.store.start_transaction().map_err(|e| err("cannot start a transaction", e))?;
+            for name in &old {
+                tx.remove_named_graph(name.as_ref()).map_err(|e| err("cannot remove an old graph", e))?;
+            }
+            tx.commit().map_err(|e| err("cannot remove an old graph", e))?;
         }
-        tx.insert_named_graph(g.as_ref());
-        tx.extend(quads.iter());
-        tx.commit().map_err(|e| err("cannot write the article", e))?;
-        Ok(if old.is_empty() { Outcome::New } else { Outcome::Replaced(old.len()) })
+        if keep.is_empty() {
+            return Ok(outcomes);
+        }
+        let mut keep = keep;
+        keep.sort_unstable();
+        let mut graphs: Vec<Option<rdf::ArticleGraph>> = graphs.into_iter().map(Some).collect();
+        let quads = keep.iter().filter_map(|&i| graphs[i].take()).flat_map(|g| g.quads);
+        let mut loader = self.store.bulk_loader().with_num_threads(1);
+        loader.load_quads(quads).map_err(|e| err("cannot write the articles", e))?;
+        loader.commit().map_err(|e| err("cannot write the articles", e))?;
+        Ok(outcomes)
     }
 
     /// Articles, distinct entities, assertion nodes and quads in the store.
+    ///
+    /// Counted by one SPARQL query, which works on the store's term ids and never turns
+    /// them back into strings: scanning the type triples by hand would decode every
+    /// subject, which costs more than the rest of a large build's summary.
     pub fn counts(&self) -> Result<Counts, StoreError> {
-        let count_type = |class: &str| -> Result<usize, StoreError> {
-            let c = rdf::nkg(class);
-            let mut seen = HashSet::new();
-            for q in self.store.quads_for_pattern(None, Some(rdfv::TYPE), Some(c.as_ref().into()), None) {
-                seen.insert(q.map_err(|e| err("cannot read the store", e))?.subject);
-            }
-            Ok(seen.len())
+        let entity_types: Vec<String> =
+            crate::model::EntityType::ALL.iter().map(|t| format!("<{}>", rdf::nkg(t.as_str()).as_str())).collect();
+        let q = format!(
+            "SELECT (COUNT(DISTINCT ?a) AS ?articles) (COUNT(DISTINCT ?e) AS ?entities) (COUNT(DISTINCT ?s) AS ?assertions) WHERE {{
+               {{ GRAPH ?g {{ ?a a <{article}> }} }} UNION
+               {{ GRAPH ?g {{ ?e a ?t }} VALUES ?t {{ {types} }} }} UNION
+               {{ GRAPH ?g {{ ?s a <{assertion}> }} }}
+             }}",
+            article = rdf::nkg("Article").as_str(),
+            assertion = rdf::nkg("Assertion").as_str(),
+            types = entity_types.join(" ")
+        );
+        let results = SparqlEvaluator::new()
+            .parse_query(&q)
+            .map_err(|e| err("cannot count the store", e))?
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| err("cannot count the store", e))?;
+        let QueryResults::Solutions(mut rows) = results else {
+            return Err(StoreError("cannot count the store: the count query gave no rows".into()));
         };
-        let mut entities = HashSet::new();
-        for t in crate::model::EntityType::ALL {
-            let c = rdf::nkg(t.as_str());
-            for q in self.store.quads_for_pattern(None, Some(rdfv::TYPE), Some(c.as_ref().into()), None) {
-                entities.insert(q.map_err(|e| err("cannot read the store", e))?.subject);
+        let row = rows
+            .next()
+            .ok_or_else(|| StoreError("cannot count the store: the count query gave no rows".into()))?
+            .map_err(|e| err("cannot count the store", e))?;
+        let get = |name: &str| -> usize {
+            match row.get(name) {
+                Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
+                _ => 0,
             }
-        }
+        };
         Ok(Counts {
-            articles: count_type("Article")?,
-            entities: entities.len(),
-            assertions: count_type("Assertion")?,
+            articles: get("articles"),
+            entities: get("entities"),
+            assertions: get("assertions"),
             triples: self.store.len().map_err(|e| err("cannot count the store", e))?,
         })
     }
@@ -631,5 +698,55 @@ fn local_id(iri: &str, prefix: &str) -> String {
 impl From<String> for StoreError {
     fn from(s: String) -> StoreError {
         StoreError(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{self, Format, GivenMeta};
+    use crate::rdf::ArticleGraph;
+    use crate::Extractor;
+
+    fn graph(ex: &Extractor, st: &KgStore, source: &str, text: &str) -> ArticleGraph {
+        let (a, _) = article::parse(text.to_string(), source, Format::Plain, &GivenMeta::default());
+        ArticleGraph::new(st.namespace(), &ex.extract(&a), &Provenance::now())
+    }
+
+    #[test]
+    fn a_batch_loads_as_if_one_by_one() {
+        let ex = Extractor::embedded().unwrap();
+        let st = KgStore::in_memory(Namespace::default()).unwrap();
+        let a1 = graph(&ex, &st, "a.txt", "Russia recognized the Taliban on Thursday.");
+        let b1 = graph(&ex, &st, "b.txt", "China condemned Japan.");
+        assert_eq!(st.put_batch(vec![a1.clone(), b1.clone()]).unwrap(), vec![Outcome::New, Outcome::New]);
+        assert_eq!(st.counts().unwrap().articles, 2);
+
+        // Unchanged (stored, or twice in the batch), edited in the store, edited twice in
+        // the batch, and new.
+        let a2 = graph(&ex, &st, "a.txt", "Russia sanctioned Iran.");
+        let a3 = graph(&ex, &st, "a.txt", "Russia sanctioned Syria.");
+        let c1 = graph(&ex, &st, "c.txt", "Iran backed Hamas.");
+        let outcomes = st.put_batch(vec![b1.clone(), a2, c1.clone(), c1, a3.clone()]).unwrap();
+        assert_eq!(
+            outcomes,
+            vec![Outcome::Unchanged, Outcome::Replaced(1), Outcome::New, Outcome::Unchanged, Outcome::Replaced(1)]
+        );
+        // Only the last version of a.txt is kept: b, c and a3.
+        assert_eq!(st.counts().unwrap().articles, 3);
+        assert!(st.has_graph(st.namespace().article(&a3.content_hash).as_str()).unwrap());
+        assert!(!st.has_graph(st.namespace().article(&a1.content_hash).as_str()).unwrap());
+        assert_eq!(st.put_batch(vec![b1]).unwrap(), vec![Outcome::Unchanged]);
+    }
+
+    #[test]
+    fn counts_see_every_graph() {
+        let ex = Extractor::embedded().unwrap();
+        let st = KgStore::in_memory(Namespace::default()).unwrap();
+        let g = graph(&ex, &st, "a.txt", "Russia recognized the Taliban. China condemned Japan.");
+        let quads = g.len();
+        st.put_batch(vec![g]).unwrap();
+        let c = st.counts().unwrap();
+        assert_eq!((c.articles, c.entities, c.assertions, c.triples), (1, 4, 2, quads));
     }
 }
