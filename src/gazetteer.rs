@@ -5,7 +5,8 @@
 //! material; `US` but not `us`), takes the longest match at word boundaries, and leaves
 //! context rules (guards) to the mention stage.
 
-use std::collections::{HashMap, HashSet};
+// Keys are words and ids of our own data, not attacker-chosen: the fast hasher is safe.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -78,10 +79,10 @@ impl Gazetteer {
     /// `gazetteer/given-names.txt` of `files`.
     pub fn load(files: &DataFiles) -> Result<Gazetteer, DataError> {
         let mut entries: Vec<Entry> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut by_id: HashMap<String, usize> = HashMap::default();
         let mut surfaces: Vec<(String, usize, SurfaceKind, String, usize)> = Vec::new();
-        let mut guards: HashMap<String, Vec<Guard>> = HashMap::new();
-        let mut given_names = HashSet::new();
+        let mut guards: HashMap<String, Vec<Guard>> = HashMap::default();
+        let mut given_names = HashSet::default();
         for (path, text) in files.under("gazetteer/") {
             let file = files.display(path);
             if path.ends_with("guards.tsv") {
@@ -163,7 +164,7 @@ impl Gazetteer {
             }
         }
         // The same surface for two entries is ambiguous: the first file/line wins and the clash is an error.
-        let mut seen: HashMap<String, (usize, SurfaceKind)> = HashMap::new();
+        let mut seen: HashMap<String, (usize, SurfaceKind)> = HashMap::default();
         let mut patterns = Vec::new();
         let mut pattern_text = Vec::new();
         for (surface, idx, kind, file, line) in surfaces {

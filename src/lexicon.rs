@@ -3,7 +3,8 @@
 //! the closed-class vocabulary of clauses, negation, modality, coreference and titles
 //! (`grammar.toml`). Adding a trigger or a predicate is a data change, never a Rust one.
 
-use std::collections::{HashMap, HashSet};
+// Keys are words and ids of our own data, not attacker-chosen: the fast hasher is safe.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -234,7 +235,7 @@ impl Phrases {
             .collect();
         references.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
         let index = |first: Vec<Option<&String>>| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut m: HashMap<String, Vec<usize>> = HashMap::default();
             for (i, f) in first.into_iter().enumerate() {
                 if let Some(f) = f {
                     m.entry(f.clone()).or_default().push(i);
@@ -324,7 +325,7 @@ impl Lexicon {
         let gram_file = files.display(gram_path);
         let grammar: Grammar = toml::from_str(gram_text).map_err(|e| toml_error(&gram_file, gram_text, e))?;
 
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for (i, p) in predicates.iter().enumerate() {
             if by_name.insert(p.name.clone(), i).is_some() {
                 return Err(DataError {
@@ -401,7 +402,7 @@ impl Lexicon {
                 triggers.push(t);
             }
         }
-        let mut forms: HashMap<String, Vec<TriggerForm>> = HashMap::new();
+        let mut forms: HashMap<String, Vec<TriggerForm>> = HashMap::default();
         for (i, t) in triggers.iter().enumerate() {
             let mut add = |phrase: &str, form: Form| {
                 let words: Vec<String> = phrase.split_whitespace().map(|w| w.to_lowercase()).collect();

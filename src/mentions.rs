@@ -9,7 +9,8 @@
 //! preferring clause subjects; event anaphors ("the launch", "the move") go to the agents
 //! of the article's lead sentence.
 
-use std::collections::HashMap;
+// Keys are words and ids of our own data, not attacker-chosen: the fast hasher is safe.
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use crate::gazetteer::{Gazetteer, Guard, SurfaceKind};
@@ -141,7 +142,7 @@ pub fn find(text: &str, a: &Analysis, gaz: &Gazetteer, lex: &Lexicon) -> Entitie
         gaz,
         lex,
         out: Entities::default(),
-        by_id: HashMap::new(),
+        by_id: HashMap::default(),
         covered: vec![false; a.tokens.len()],
         sentence_of,
     };
@@ -601,7 +602,7 @@ impl Builder<'_> {
 
     /// Later mentions of a person by surname alone.
     fn surnames(&mut self) {
-        let mut surname_of: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut surname_of: HashMap<String, (usize, usize)> = HashMap::default();
         let mut ambiguous: Vec<String> = Vec::new();
         for m in &self.out.mentions {
             if m.kind != MentionKind::Person || m.name.len() < 2 {
@@ -649,7 +650,7 @@ impl Builder<'_> {
         let lex = self.lex;
         let tokens = &self.a.tokens;
         let mut syntax = Vec::new();
-        let mut groups = HashMap::new();
+        let mut groups = HashMap::default();
         let mut subjects = Vec::new();
         let mut per_sentence: Vec<Vec<usize>> = vec![Vec::new(); self.a.sentences.len()];
         for (i, m) in self.out.mentions.iter().enumerate() {
@@ -937,7 +938,7 @@ impl Builder<'_> {
     }
 
     fn most_salient(&self, kind: EntityType) -> Option<usize> {
-        let mut count: HashMap<usize, usize> = HashMap::new();
+        let mut count: HashMap<usize, usize> = HashMap::default();
         for m in &self.out.mentions {
             for &t in &m.targets {
                 if self.out.entities[t].kind == kind {
