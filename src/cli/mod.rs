@@ -2,3 +2,5 @@
 //! the binary compiles these; the library knows nothing of clap.
 
 pub mod export;
+pub mod nquads;
+pub mod push;
