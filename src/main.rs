@@ -50,22 +50,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Extract entities and relations from articles and print them as JSON.
+    /// Extract entities and relations from articles and print them as JSON, or write their
+    /// graphs as RDF N-Quads (sharded, with a manifest) for the bulk loaders of large stores.
     ///
     /// Inputs are article files (the sample's layout, plain text or Markdown), JSON Lines
     /// corpora (one {"text": …, "id"?, "title"?, "published"?, "url"?} per line),
     /// directories (searched recursively for .txt, .md, .jsonl files) or - for stdin.
     ///
     /// Example: newskg extract data/articles/russia-recognizes-taliban.txt
+    ///
+    /// Example: newskg extract corpus/part-017.jsonl --format nquads --shard-size 10000 -o shards/part-017/
     Extract {
         /// Articles, directories, JSON Lines files, or - for standard input.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<String>,
-        /// json: one document for one article, an array for several; jsonl: one per line.
+        /// json: one document for one article, an array for several; jsonl: one per line;
+        /// nquads: the ontology, then each article's named graph exactly as `build` would
+        /// store it (RDF N-Quads), optionally sharded for bulk loaders (--shard-size).
         #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
         format: OutputFormat,
         /// Also print relations the article only supposes (would, could, if, will…),
-        /// marked by their modality. By default only asserted and denied ones are printed.
+        /// marked by their modality. By default only asserted and denied ones are printed
+        /// (nquads always holds them, marked, as the store does).
         #[arg(long)]
         include_hypothetical: bool,
         /// Compact JSON (the default pretty-prints a single document).
@@ -75,6 +81,8 @@ enum Command {
         /// order whatever the count.
         #[arg(long, short = 'j', value_name = "N")]
         threads: Option<usize>,
+        #[command(flatten)]
+        nquads: cli::nquads::NquadsArgs,
     },
     /// Extract articles into the knowledge graph: a persistent RDF store, one named graph
     /// per article, with the ontology.
@@ -252,6 +260,26 @@ enum Command {
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
     },
+    /// Send the store's graphs to a remote SPARQL 1.1 store (Oxigraph server, Fuseki,
+    /// GraphDB, Virtuoso, Neptune…) with the Graph Store HTTP Protocol.
+    ///
+    /// Each named graph (the ontology's, then one per article) is sent with PUT
+    /// GRAPH-STORE?graph=IRI, which replaces it on the server: pushing again never
+    /// duplicates anything. Connection errors, timeouts, 408, 429 and 5xx answers are
+    /// retried with exponential backoff; other 4xx answers are reported with the server's
+    /// message. A journal beside the store records each graph the server acknowledged and
+    /// the SHA-256 of what was sent: the next push skips what is there and unchanged, so an
+    /// interrupted push resumes where it stopped. Graphs pushed earlier that the store no
+    /// longer holds (an edited article's old version) are removed from the server.
+    ///
+    /// Progress goes to stderr on a terminal, the summary to stdout. Exit status: 0 when the
+    /// server holds every graph; 1 when some failed or the push stopped (run it again to
+    /// resume); 2 when it could not start.
+    ///
+    /// Example: newskg push --endpoint http://127.0.0.1:7878/query
+    ///
+    /// Example: newskg push --endpoint https://kg.example.org/sparql --graph-store https://kg.example.org/sparql-graph-crud-auth --user dba:secret --verify
+    Push(cli::push::PushArgs),
     /// Score extraction against gold files and print precision, recall and F1.
     ///
     /// Gold files follow the shared evaluation format: one <stem>.json per article.
@@ -353,7 +381,14 @@ fn namespace(cli: &Cli) -> Result<Namespace> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Extract { inputs, format, include_hypothetical, compact, threads } => {
+        Command::Extract { inputs, format: OutputFormat::Nquads, nquads, .. } => {
+            let ex = load_extractor(&cli)?;
+            cli::nquads::run(&ex, namespace(&cli)?, &ontology_text(&cli)?, inputs, nquads)
+        }
+        Command::Extract { nquads, .. } if nquads.given().is_some() => {
+            bail!("{} goes with --format nquads", nquads.given().unwrap_or_default())
+        }
+        Command::Extract { inputs, format, include_hypothetical, compact, threads, .. } => {
             let ex = load_extractor(&cli)?;
             let threads = cli::corpus::thread_count(*threads);
             cli::corpus::extract(&ex, inputs, *format, *include_hypothetical, *compact, threads)
@@ -419,6 +454,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Push(args) => cli::push::run(args, namespace(&cli)?),
         Command::Validate { store, file, shapes } => validate(&cli, store, file.as_deref(), shapes.as_deref()),
         Command::Serve { store, host, port, timeout, max_rows, max_body, writable, token, stop_after } => {
             let st = if *writable {

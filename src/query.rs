@@ -135,8 +135,8 @@ fn evaluator(prefixes: &[(&'static str, String)]) -> Result<SparqlEvaluator, Que
 }
 
 /// Parses `query` for `store` (prefixes predeclared, default graph the union of all graphs
-/// unless the query names its dataset). No SERVICE call ever leaves the process: newskg is
-/// built without an HTTP client, so SERVICE fails with [`QueryError::Service`].
+/// unless the query names its dataset). No SERVICE call ever leaves the process: oxigraph is
+/// built without its HTTP client, so SERVICE fails with [`QueryError::Service`].
 pub fn prepare<'s>(store: &'s KgStore, query: &str, limits: &Limits) -> Result<Prepared<'s>, QueryError> {
     let prefixes = store.namespace().prefixes();
     let mut evaluator = evaluator(&prefixes)?;

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
 use oxigraph::model::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 
@@ -161,11 +161,31 @@ impl Provenance {
     pub fn now() -> Provenance {
         Provenance { generated_at: now_xsd(), extractor_version: format!("newskg {}", env!("CARGO_PKG_VERSION")) }
     }
+
+    /// At the given time (`xsd:dateTime`, such as `2026-03-01T00:00:00Z`), by this build
+    /// of newskg: a fixed time makes the same inputs give the same graphs, byte for byte.
+    pub fn at(generated_at: &str) -> Result<Provenance, String> {
+        let ok = regex::Regex::new(
+            r"^-?[0-9]{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$",
+        )
+        .is_ok_and(|r| r.is_match(generated_at));
+        if !ok {
+            return Err(format!(
+                "{generated_at:?} is not an xsd:dateTime: write it as YYYY-MM-DDTHH:MM:SSZ (for example 2026-03-01T00:00:00Z)"
+            ));
+        }
+        Ok(Provenance { generated_at: generated_at.to_string(), ..Provenance::now() })
+    }
 }
 
 /// The current UTC time as `xsd:dateTime`.
 pub fn now_xsd() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    xsd_date_time(secs)
+}
+
+/// A Unix time (seconds since 1970-01-01 UTC, as in `SOURCE_DATE_EPOCH`) as `xsd:dateTime`.
+pub fn xsd_date_time(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -289,6 +309,60 @@ fn modality_local(m: Modality) -> &'static str {
     }
 }
 
+/// The ontology's triples as quads of the ontology graph, with stable blank-node labels.
+///
+/// A parser mints random labels for `[ … ]` and `( … )`, so the same ontology would be
+/// written differently on every run; labels derived from the ontology's own hash and the
+/// order of appearance keep dumps, pushes and N-Quads shards byte-identical across runs.
+pub fn ontology_quads(ns: &Namespace, ttl: &str) -> Result<Vec<Quad>, String> {
+    use sha2::{Digest, Sha256};
+    let triples = parse_turtle(ttl, "ontology")?;
+    let digest = Sha256::digest(ttl.as_bytes());
+    let stem: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let mut labels: HashMap<BlankNode, BlankNode> = HashMap::new();
+    let mut stable = |b: &BlankNode| -> BlankNode {
+        let n = labels.len();
+        labels.entry(b.clone()).or_insert_with(|| BlankNode::new_unchecked(format!("ontology-{stem}-{n}"))).clone()
+    };
+    let g = GraphName::NamedNode(ns.ontology_graph());
+    Ok(triples
+        .into_iter()
+        .map(|q| {
+            let subject = match q.subject {
+                NamedOrBlankNode::BlankNode(b) => stable(&b).into(),
+                s => s,
+            };
+            let object = match q.object {
+                Term::BlankNode(b) => stable(&b).into(),
+                o => o,
+            };
+            Quad::new(subject, q.predicate, object, g.clone())
+        })
+        .collect())
+}
+
+/// A graph written as N-Quads, one quad a line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NQuads {
+    pub text: String,
+    /// Distinct quads (lines) in `text`.
+    pub quads: usize,
+}
+
+/// Writes `quads` as N-Quads exactly as a store holds them: each distinct quad once (RDF
+/// graphs are sets) and literals in their canonical form (`"0.90"^^xsd:decimal` is held
+/// as `"0.9"`), so a bulk load of the text gives the same graph as `newskg build`. The
+/// order is the store's, the same for the same quads.
+pub fn nquads(quads: &[Quad]) -> Result<NQuads, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write N-Quads: {e}");
+    let store = oxigraph::store::Store::new().map_err(|e| fail(&e))?;
+    store.extend(quads.iter().cloned()).map_err(|e| fail(&e))?;
+    let bytes =
+        store.dump_to_writer(RdfSerializer::from_format(RdfFormat::NQuads), Vec::new()).map_err(|e| fail(&e))?;
+    let text = String::from_utf8(bytes).map_err(|e| fail(&e))?;
+    Ok(NQuads { quads: text.lines().count(), text })
+}
+
 /// Parses Turtle into triples (as quads in the default graph).
 pub fn parse_turtle(text: &str, what: &str) -> Result<Vec<Quad>, String> {
     RdfParser::from_format(RdfFormat::Turtle)
@@ -385,7 +459,6 @@ impl Vocabulary {
                 v.range.insert(p.clone(), expand(r));
             }
         }
-        let _ = BlankNode::default;
         Ok(v)
     }
 
@@ -420,5 +493,50 @@ impl Vocabulary {
         types
             .iter()
             .any(|t| self.superclasses.get(t).is_some_and(|sup| !sup.is_disjoint(allowed)) || allowed.contains(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ontology_blank_nodes_are_labelled_the_same_on_every_parse() {
+        let ns = Namespace::default();
+        let a = nquads(&ontology_quads(&ns, ONTOLOGY_TTL).unwrap()).unwrap();
+        let b = nquads(&ontology_quads(&ns, ONTOLOGY_TTL).unwrap()).unwrap();
+        assert_eq!(a, b);
+        assert!(a.text.contains("_:ontology-"), "the ontology has blank nodes (owl:unionOf lists)");
+        assert!(a.text.lines().all(|l| l.ends_with("<https://w3id.org/newskg/ontology> .")));
+        assert_eq!(a.quads, a.text.lines().count());
+    }
+
+    #[test]
+    fn nquads_are_written_as_a_store_holds_them() {
+        let g = GraphName::NamedNode(nkg("g"));
+        let q = Quad::new(nkg("s"), nkg("p"), Literal::new_simple_literal("a \"b\"\n"), g.clone());
+        let r = Quad::new(nkg("s"), nkg("p"), typed("0.90", xsd::DECIMAL), g);
+        let out = nquads(&[q.clone(), r, q]).unwrap();
+        assert_eq!(out.quads, 2);
+        let mut lines: Vec<&str> = out.text.lines().collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "<https://w3id.org/newskg/ontology#s> <https://w3id.org/newskg/ontology#p> \"0.9\"^^<http://www.w3.org/2001/XMLSchema#decimal> <https://w3id.org/newskg/ontology#g> .",
+                "<https://w3id.org/newskg/ontology#s> <https://w3id.org/newskg/ontology#p> \"a \\\"b\\\"\\n\" <https://w3id.org/newskg/ontology#g> .",
+            ]
+        );
+    }
+
+    #[test]
+    fn fixed_generation_times() {
+        assert_eq!(xsd_date_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(xsd_date_time(1_772_323_200), "2026-03-01T00:00:00Z");
+        assert_eq!(Provenance::at("2026-03-01T00:00:00Z").unwrap().generated_at, "2026-03-01T00:00:00Z");
+        assert!(Provenance::at("2026-03-01T12:30:00.5+02:00").is_ok());
+        for bad in ["2026-03-01", "2026-13-01T00:00:00Z", "yesterday", "2026-03-01T25:00:00Z"] {
+            assert!(Provenance::at(bad).unwrap_err().contains("xsd:dateTime"), "{bad}");
+        }
     }
 }

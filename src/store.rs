@@ -17,17 +17,10 @@ use oxigraph::store::Store;
 use crate::model::Extraction;
 use crate::rdf::{self, Namespace, Provenance, DCTERMS};
 
-/// A store error, phrased for the user.
-#[derive(Debug)]
-pub struct StoreError(pub String);
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StoreError {}
+message_error!(
+    /// A store error, phrased for the user.
+    StoreError
+);
 
 fn err(context: &str, e: impl fmt::Display) -> StoreError {
     StoreError(format!("{context}: {e}"))
@@ -127,18 +120,12 @@ impl KgStore {
 
     /// Replaces the ontology graph with `ttl` (in one transaction).
     pub fn load_ontology(&self, ttl: &str) -> Result<(), StoreError> {
-        let triples = rdf::parse_turtle(ttl, "ontology")?;
+        let quads = rdf::ontology_quads(&self.ns, ttl)?;
         let g = self.ns.ontology_graph();
         let mut tx = self.store.start_transaction().map_err(|e| err("cannot start a transaction", e))?;
         tx.clear_graph(GraphNameRef::NamedNode(g.as_ref())).map_err(|e| err("cannot clear the ontology graph", e))?;
         tx.insert_named_graph(g.as_ref());
-        tx.extend(
-            triples
-                .iter()
-                .map(|q| Quad::new(q.subject.clone(), q.predicate.clone(), q.object.clone(), g.clone()))
-                .collect::<Vec<_>>()
-                .iter(),
-        );
+        tx.extend(quads.iter());
         tx.commit().map_err(|e| err("cannot write the ontology", e))
     }
 
@@ -312,6 +299,37 @@ impl KgStore {
     pub fn has_graph(&self, iri: &str) -> Result<bool, StoreError> {
         let g = NamedNode::new(iri).map_err(|e| err(&format!("{iri:?} is not an IRI"), e))?;
         self.store.contains_named_graph(g.as_ref()).map_err(|e| err("cannot read the store", e))
+    }
+
+    /// The IRIs of the store's named graphs: the ontology graph first (when present),
+    /// then the articles' graphs in the store's order (stable for a given store).
+    pub fn named_graphs(&self) -> Result<Vec<String>, StoreError> {
+        let ontology = self.ns.ontology_graph();
+        let mut out = Vec::new();
+        let mut has_ontology = false;
+        for g in self.store.named_graphs() {
+            match g.map_err(|e| err("cannot read the store", e))? {
+                NamedOrBlankNode::NamedNode(n) if n == ontology => has_ontology = true,
+                NamedOrBlankNode::NamedNode(n) => out.push(n.into_string()),
+                // Blank graph names have no IRI to address them by; newskg makes none.
+                NamedOrBlankNode::BlankNode(_) => {}
+            }
+        }
+        if has_ontology {
+            out.insert(0, ontology.into_string());
+        }
+        Ok(out)
+    }
+
+    /// The number of triples in the named graph `iri` (0 when there is no such graph).
+    pub fn graph_len(&self, iri: &str) -> Result<usize, StoreError> {
+        let g = NamedNode::new(iri).map_err(|e| err(&format!("{iri:?} is not an IRI"), e))?;
+        let mut n = 0;
+        for q in self.store.quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(g.as_ref()))) {
+            q.map_err(|e| err("cannot read the store", e))?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Writes the default graph (empty in stores newskg builds: articles are named

@@ -3,29 +3,17 @@
 //! parsers), on the sample and on labels chosen to break writers.
 
 mod common;
-use common::{ok, root, run, sample_store_in, tmpdir};
+use common::{ok, python, root, run, sample_store_in, tmpdir};
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 /// Runs the independent readers over an `--format all` folder.
 fn read_back(dir: &Path) -> BTreeMap<String, Value> {
-    let o = Command::new("python3")
-        .arg(root().join("tests/readers/read_exports.py"))
-        .arg(dir)
-        .output()
-        .expect("python3 is installed (.ci/run installs it with networkx)");
-    assert!(
-        o.status.success(),
-        "a reader rejected an export:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    serde_json::from_str(&python("read_exports.py", &[dir.to_str().unwrap()])).unwrap()
 }
 
 /// (source, target, predicate, negated) of a format with ids.

@@ -4,46 +4,12 @@
 //! started with a self-stop deadline and killed when its test ends.
 
 mod common;
-use common::{bin, ok, root, run, sample_store_in, tmpdir};
+use common::{ok, python, run, sample_store_in, tmpdir, Server};
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A running server; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(store: &str, extra: &[&str]) -> Server {
-        let mut args = vec!["serve", "--store", store, "--port", "0", "--stop-after", "300"];
-        args.extend_from_slice(extra);
-        let mut child =
-            bin().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("newskg serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        if !line.starts_with("http://127.0.0.1:") {
-            let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-            panic!("the server did not print its URL: {line:?}\n{err}");
-        }
-        Server { child, url: line.trim().to_string() }
-    }
-
-    fn addr(&self) -> String {
-        self.url.trim_start_matches("http://").trim_end_matches('/').to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One raw HTTP/1.1 request; (status, body).
 fn http(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
@@ -66,21 +32,6 @@ fn http(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], bod
     let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = resp.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
     (status, body)
-}
-
-fn python(script: &str, args: &[&str]) -> String {
-    let o = Command::new("python3")
-        .arg(root().join("tests/readers").join(script))
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        o.status.success(),
-        "{script} failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
 }
 
 #[test]

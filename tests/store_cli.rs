@@ -2,11 +2,11 @@
 //! they write with independent readers (Python rdflib and pySHACL).
 
 mod common;
-use common::{bin, ok, root, run, sample, sample_store_in, tmpdir};
+use common::{bin, ok, python_code as python, root, run, sample, sample_store_in, tmpdir};
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// A store with the sample article built into it.
@@ -23,22 +23,6 @@ fn query(store: &str, q: &str, format: &str) -> String {
 /// The first value of the first row of a SELECT.
 fn first_value(store: &str, q: &str) -> String {
     query(store, q, "csv").replace('\r', "").lines().nth(1).expect("a row").split(',').next().unwrap().to_string()
-}
-
-fn python(script: &str, args: &[&str]) -> String {
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 is installed (.ci/run installs it)");
-    assert!(
-        o.status.success(),
-        "python failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
 }
 
 #[test]

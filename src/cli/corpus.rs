@@ -25,6 +25,9 @@ use newskg::Extractor;
 pub enum OutputFormat {
     Json,
     Jsonl,
+    /// Each article's named graph as N-Quads, exactly as `build` stores it (see
+    /// `cli::nquads`).
+    Nquads,
 }
 
 /// Articles extracted but not yet consumed, per thread: enough to keep every core busy
@@ -62,6 +65,16 @@ fn extract_one(ex: &Extractor, doc: Document) -> Extracted {
         });
     }
     Extracted { warnings, bytes: article.text.len(), extraction }
+}
+
+/// Parses and extracts one document, printing its warnings: for commands that take one
+/// document at a time.
+pub fn extract_document(ex: &Extractor, doc: Document) -> Extraction {
+    let e = extract_one(ex, doc);
+    for w in &e.warnings {
+        eprintln!("newskg: warning: {w}");
+    }
+    e.extraction
 }
 
 /// Reads `inputs` on the pipeline's reader thread, printing input warnings as they come.

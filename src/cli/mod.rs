@@ -3,3 +3,5 @@
 
 pub mod corpus;
 pub mod export;
+pub mod nquads;
+pub mod push;
