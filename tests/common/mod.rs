@@ -114,3 +114,15 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Records a test's figures for `RELIABILITY.md`: when `NEWSKG_RELIABILITY_DIR` is set
+/// (by `tests/reliability_report.py`), writes `markdown` (a `##` section with its table)
+/// to `DIR/NAME.md`; otherwise does nothing. The figures are the test's own counts, so the
+/// report is exactly what the passing tests measured.
+pub fn report(name: &str, markdown: &str) {
+    if let Some(dir) = std::env::var_os("NEWSKG_RELIABILITY_DIR") {
+        let dir = PathBuf::from(dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!("{name}.md")), markdown).unwrap();
+    }
+}
