@@ -235,6 +235,7 @@ impl Gazetteer {
             let (entry, kind) = self.patterns[m.pattern().as_usize()];
             cands.push(Hit { start: range.start + s, end: range.start + e, entry, kind });
         }
+        crate::work::add(hay.len() + cands.len());
         cands.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut out: Vec<Hit> = Vec::with_capacity(cands.len());
         let mut reach = 0;

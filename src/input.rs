@@ -27,6 +27,43 @@ pub struct Stats {
     pub skipped: usize,
 }
 
+/// The default size limit of one article (a file, a JSON Lines record, standard input):
+/// far above any news article, low enough that a stray dump or log cannot stall a build.
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 10_000_000;
+
+/// Limits on what one document may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// A larger document is skipped with a warning, without being read into memory.
+    pub max_article_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES }
+    }
+}
+
+impl Limits {
+    fn too_large(&self, name: &str, bytes: u64) -> String {
+        format!(
+            "{name}: skipped: {} is over the article size limit of {} (raise it with --max-article-size)",
+            human_bytes(bytes),
+            human_bytes(self.max_article_bytes)
+        )
+    }
+}
+
+/// `1234567` as `1.2 MB`, for messages.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} bytes"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.1} GB", n as f64 / 1e9),
+    }
+}
+
 /// File endings read as articles when a directory is walked.
 pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "jsonl", "ndjson"];
 
@@ -44,13 +81,27 @@ struct Record {
 }
 
 /// Reads every input in order, calling `doc` for each document and `warn` for each
-/// problem (already phrased for the user, naming the input).
-pub fn read_inputs(inputs: &[String], doc: &mut dyn FnMut(Document), warn: &mut dyn FnMut(String)) -> Stats {
+/// problem (already phrased for the user, naming the input). A document over the size
+/// limit is skipped with a warning and never held in memory whole.
+pub fn read_inputs(
+    inputs: &[String],
+    limits: Limits,
+    doc: &mut dyn FnMut(Document),
+    warn: &mut dyn FnMut(String),
+) -> Stats {
     let mut stats = Stats::default();
     for input in inputs {
         if input == "-" {
             let mut bytes = Vec::new();
-            match io::stdin().lock().read_to_end(&mut bytes) {
+            let max = limits.max_article_bytes;
+            match io::stdin().lock().take(max.saturating_add(1)).read_to_end(&mut bytes) {
+                Ok(n) if n as u64 > max => {
+                    // The rest is read and dropped, so a writer into our pipe is not stopped
+                    // by a broken pipe; its length is counted for the message.
+                    let rest = io::copy(&mut io::stdin().lock(), &mut io::sink()).unwrap_or(0);
+                    warn(limits.too_large("-", n as u64 + rest));
+                    stats.skipped += 1;
+                }
                 Ok(_) => deliver_bytes("-", &bytes, Format::Auto, &mut stats, doc, warn),
                 Err(e) => {
                     warn(format!("-: cannot read standard input: {e}"));
@@ -75,10 +126,10 @@ pub fn read_inputs(inputs: &[String], doc: &mut dyn FnMut(Document), warn: &mut 
                 stats.skipped += 1;
             }
             for f in files {
-                read_file(&f, &mut stats, doc, warn);
+                read_file(&f, limits, &mut stats, doc, warn);
             }
         } else {
-            read_file(path, &mut stats, doc, warn);
+            read_file(path, limits, &mut stats, doc, warn);
         }
     }
     stats
@@ -109,7 +160,42 @@ fn is_jsonl(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"))
 }
 
-fn read_file(path: &Path, stats: &mut Stats, doc: &mut dyn FnMut(Document), warn: &mut dyn FnMut(String)) {
+/// Reads one line into `line` (newline included), keeping at most `max + 1` bytes of it;
+/// the rest of a longer line is consumed and counted but not kept. Returns the line's
+/// full length (0 at the end of input).
+fn read_line_bounded(reader: &mut impl BufRead, line: &mut Vec<u8>, max: u64) -> io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let room = (max + 1).saturating_sub(line.len() as u64) as usize;
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let n = chunk.len();
+        total += n as u64;
+        reader.consume(n);
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+fn read_file(
+    path: &Path,
+    limits: Limits,
+    stats: &mut Stats,
+    doc: &mut dyn FnMut(Document),
+    warn: &mut dyn FnMut(String),
+) {
     let name = path.display().to_string();
     if is_jsonl(path) {
         let file = match fs::File::open(path) {
@@ -125,8 +211,14 @@ fn read_file(path: &Path, stats: &mut Stats, doc: &mut dyn FnMut(Document), warn
         let mut n = 0;
         loop {
             line.clear();
-            match reader.read_until(b'\n', &mut line) {
+            match read_line_bounded(&mut reader, &mut line, limits.max_article_bytes) {
                 Ok(0) => break,
+                Ok(len) if len > limits.max_article_bytes => {
+                    n += 1;
+                    warn(limits.too_large(&format!("{name}:{n}"), len));
+                    stats.skipped += 1;
+                    continue;
+                }
                 Ok(_) => {}
                 Err(e) => {
                     warn(format!("{name}:{}: cannot read: {e}", n + 1));
@@ -161,7 +253,23 @@ fn read_file(path: &Path, stats: &mut Stats, doc: &mut dyn FnMut(Document), warn
         }
         return;
     }
-    match fs::read(path) {
+    if let Ok(len) = fs::metadata(path).map(|m| m.len()) {
+        if len > limits.max_article_bytes {
+            warn(limits.too_large(&name, len));
+            stats.skipped += 1;
+            return;
+        }
+    }
+    // Read through `take`, so a file that grows after the size check is still bounded.
+    let read = fs::File::open(path).and_then(|f| {
+        let mut bytes = Vec::new();
+        f.take(limits.max_article_bytes.saturating_add(1)).read_to_end(&mut bytes).map(|_| bytes)
+    });
+    match read {
+        Ok(bytes) if bytes.len() as u64 > limits.max_article_bytes => {
+            warn(limits.too_large(&name, bytes.len() as u64));
+            stats.skipped += 1;
+        }
         Ok(bytes) => {
             let format = match path.extension().and_then(|e| e.to_str()) {
                 Some("md" | "markdown") => Format::Markdown,
@@ -222,6 +330,43 @@ fn deliver_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_lines_keep_at_most_the_limit_and_count_the_rest() {
+        let text = b"short\nthis line is long\nlast";
+        let mut r = io::BufReader::with_capacity(4, &text[..]);
+        let mut line = Vec::new();
+        assert_eq!(read_line_bounded(&mut r, &mut line, 8).unwrap(), 6);
+        assert_eq!(line, b"short\n");
+        line.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut line, 8).unwrap(), 18);
+        assert_eq!(line.len(), 9, "kept the limit plus one byte, enough to tell it is over");
+        line.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut line, 8).unwrap(), 4);
+        assert_eq!(line, b"last");
+        line.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut line, 8).unwrap(), 0);
+    }
+
+    #[test]
+    fn too_large_inputs_are_skipped_with_a_warning() {
+        let dir = std::env::temp_dir().join(format!("newskg-input-limit-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.txt");
+        fs::write(&big, "Russia recognised the Taliban. ".repeat(10)).unwrap();
+        let corpus = dir.join("c.jsonl");
+        fs::write(&corpus, format!("{{\"text\": \"{}\"}}\n{{\"text\": \"ok\"}}\n", "x".repeat(200))).unwrap();
+        let (mut docs, mut warns) = (Vec::new(), Vec::new());
+        let inputs = [big.display().to_string(), corpus.display().to_string()];
+        let stats = read_inputs(&inputs, Limits { max_article_bytes: 100 }, &mut |d| docs.push(d.source), &mut |w| {
+            warns.push(w)
+        });
+        assert_eq!(stats, Stats { documents: 1, skipped: 2 });
+        assert_eq!(docs, vec![format!("{}:2", corpus.display())]);
+        assert!(warns[0].contains("310 bytes is over the article size limit of 100 bytes"), "{warns:?}");
+        assert!(warns[1].contains("c.jsonl:1: skipped"), "{warns:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn binary_detection() {

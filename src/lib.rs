@@ -56,6 +56,7 @@ pub mod shards;
 pub mod store;
 pub mod syntax;
 pub mod text;
+pub mod work;
 
 pub use extract::Extractor;
 

@@ -26,6 +26,7 @@ mod cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use cli::corpus::OutputFormat;
 use cli::export::FilterArgs;
+use newskg::input::Limits;
 
 /// Turns news articles about international relations into a knowledge graph: who did
 /// what to whom, with the sentence that says so.
@@ -81,6 +82,10 @@ enum Command {
         /// order whatever the count.
         #[arg(long, short = 'j', value_name = "N")]
         threads: Option<usize>,
+        /// Skip (with a warning) any article larger than this: a file, a JSON Lines record,
+        /// or standard input. Takes bytes or kB, MB, GB (decimal), e.g. 500kB or 20MB.
+        #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
+        max_article_size: u64,
         #[command(flatten)]
         nquads: cli::nquads::NquadsArgs,
     },
@@ -105,6 +110,15 @@ enum Command {
         /// whatever the count.
         #[arg(long, short = 'j', value_name = "N")]
         threads: Option<usize>,
+        /// Skip (with a warning) any article larger than this: a file, a JSON Lines record,
+        /// or standard input. Takes bytes or kB, MB, GB (decimal), e.g. 500kB or 20MB.
+        #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
+        max_article_size: u64,
+        /// Quads per atomic bulk load. A crash or kill loses at most the batch in flight
+        /// (the next build adds it); smaller batches use less memory, larger ones load
+        /// faster.
+        #[arg(long, value_name = "N", default_value_t = cli::corpus::DEFAULT_BATCH_QUADS)]
+        batch_quads: usize,
     },
     /// Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the store.
     ///
@@ -364,6 +378,26 @@ fn load_extractor(cli: &Cli) -> Result<Extractor> {
     Ok(ex)
 }
 
+/// A size in bytes, with an optional decimal unit: `10MB`, `500kB`, `2 GB`, `4096`.
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = (&t[..split], t[split..].trim());
+    let not_a_size = || format!("{s:?} is not a size: write e.g. 10MB, 500kB or 4096");
+    if number.is_empty() {
+        return Err(not_a_size());
+    }
+    let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        _ => return Err(format!("unknown unit {unit:?}: write bytes, or a number with kB, MB or GB (e.g. 10MB)")),
+    };
+    let n: f64 = number.parse().map_err(|_| not_a_size())?;
+    Ok((n * scale).round() as u64)
+}
+
 fn ontology_text(cli: &Cli) -> Result<String> {
     match &cli.ontology {
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read the ontology {}", p.display())),
@@ -381,17 +415,19 @@ fn namespace(cli: &Cli) -> Result<Namespace> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Extract { inputs, format: OutputFormat::Nquads, nquads, .. } => {
+        Command::Extract { inputs, format: OutputFormat::Nquads, nquads, max_article_size, .. } => {
             let ex = load_extractor(&cli)?;
-            cli::nquads::run(&ex, namespace(&cli)?, &ontology_text(&cli)?, inputs, nquads)
+            let limits = Limits { max_article_bytes: *max_article_size };
+            cli::nquads::run(&ex, namespace(&cli)?, &ontology_text(&cli)?, inputs, limits, nquads)
         }
         Command::Extract { nquads, .. } if nquads.given().is_some() => {
             bail!("{} goes with --format nquads", nquads.given().unwrap_or_default())
         }
-        Command::Extract { inputs, format, include_hypothetical, compact, threads, .. } => {
+        Command::Extract { inputs, format, include_hypothetical, compact, threads, max_article_size, .. } => {
             let ex = load_extractor(&cli)?;
             let threads = cli::corpus::thread_count(*threads);
-            cli::corpus::extract(&ex, inputs, *format, *include_hypothetical, *compact, threads)
+            let limits = Limits { max_article_bytes: *max_article_size };
+            cli::corpus::extract(&ex, inputs, limits, *format, *include_hypothetical, *compact, threads)
         }
         Command::Generate { articles, seed, format, output } => {
             let ex = load_extractor(&cli)?;
@@ -401,10 +437,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let ex = load_extractor(&cli)?;
             evaluate(&ex, gold, articles.as_deref(), *verbose, *min_entity_f1, *min_relation_f1)
         }
-        Command::Build { inputs, store, threads } => {
+        Command::Build { inputs, store, threads, max_article_size, batch_quads } => {
             let ex = load_extractor(&cli)?;
-            let threads = cli::corpus::thread_count(*threads);
-            cli::corpus::build(&ex, &ontology_text(&cli)?, namespace(&cli)?, inputs, store, threads)
+            let options = cli::corpus::BuildOptions {
+                threads: cli::corpus::thread_count(*threads),
+                limits: Limits { max_article_bytes: *max_article_size },
+                batch_quads: *batch_quads,
+            };
+            cli::corpus::build(&ex, &ontology_text(&cli)?, namespace(&cli)?, inputs, store, options)
         }
         Command::Query { query, file, format, store } => {
             let text = match (query, file) {
@@ -580,6 +620,9 @@ fn validate(cli: &Cli, store_path: &Path, file: Option<&Path>, shapes: Option<&P
     let violations = shacl::validate(&store, &shapes, &vocab)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    if file.is_none() {
+        writeln!(out, "integrity: the store opens and its indexes agree")?;
+    }
     for v in &violations {
         let path = if v.path.is_empty() { String::new() } else { format!(" <{}>", v.path) };
         writeln!(out, "violation: {}{path}: {}", v.focus, v.message)?;

@@ -11,6 +11,7 @@
 
 // Keys are words and ids of our own data, not attacker-chosen: the fast hasher is safe.
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::gazetteer::{Gazetteer, Guard, SurfaceKind};
@@ -18,6 +19,7 @@ use crate::lexicon::Lexicon;
 use crate::model::{Codes, EntityType};
 use crate::syntax::{self, SentenceSyntax, Spans};
 use crate::text::{Analysis, BlockKind, Token, TokenKind};
+use crate::work;
 
 /// How a mention refers to its entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +128,19 @@ struct Builder<'a> {
     by_id: HashMap<String, usize>,
     covered: Vec<bool>,
     sentence_of: Vec<usize>,
+    /// Mentions by the token they end before, in the order they were added.
+    ending_at: HashMap<usize, Vec<usize>>,
+}
+
+/// What resolving article-scope descriptions ("the junta") keeps between mentions, so
+/// that each is found in logarithmic time rather than by a scan of the article.
+#[derive(Default)]
+struct Described {
+    /// Per class: (mention start, mention, target position) → entity, for the mentions
+    /// of entities of that class.
+    indexes: HashMap<String, BTreeMap<(usize, usize, usize), usize>>,
+    /// The most mentioned country, once asked for.
+    salient_country: Option<Option<usize>>,
 }
 
 /// Runs the entity stage on an analysed article.
@@ -145,6 +160,7 @@ pub fn find(text: &str, a: &Analysis, gaz: &Gazetteer, lex: &Lexicon) -> Entitie
         by_id: HashMap::default(),
         covered: vec![false; a.tokens.len()],
         sentence_of,
+        ending_at: HashMap::default(),
     };
     b.gazetteer_names();
     b.references();
@@ -229,6 +245,8 @@ impl Builder<'_> {
         for t in tokens.clone() {
             self.covered[t] = true;
         }
+        work::add(tokens.len());
+        self.ending_at.entry(tokens.end).or_default().push(self.out.mentions.len());
         self.out.mentions.push(Mention {
             name: tokens.clone(),
             sentence: self.sentence_of[tokens.start],
@@ -397,12 +415,20 @@ impl Builder<'_> {
 
     /// Mentions (other than people) lying inside `r`.
     fn mentions_in(&self, r: &Range<usize>) -> Vec<usize> {
-        (0..self.out.mentions.len())
+        // Looked up by where mentions end (a name is a few tokens), not by a scan of all.
+        let mut found: Vec<usize> = (r.start..=r.end)
+            .filter_map(|end| self.ending_at.get(&end))
+            .flatten()
+            .copied()
             .filter(|&m| {
+                work::add(1);
                 let s = &self.out.mentions[m].tokens;
                 s.start >= r.start && s.end <= r.end && self.out.mentions[m].kind != MentionKind::Person
             })
-            .collect()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     fn person_entity(&mut self, name: Range<usize>) -> usize {
@@ -502,11 +528,15 @@ impl Builder<'_> {
                     look -= 1;
                 }
                 let affiliation = if look > r.start && self.covered[look - 1] {
-                    self.out.mentions.iter().position(|m| {
-                        m.tokens.end == look
-                            && !m.nested
-                            && m.kind != MentionKind::Pronoun
-                            && m.kind != MentionKind::Event
+                    // The first mention ending there (by index, as mentions were added).
+                    self.ending_at.get(&look).and_then(|list| {
+                        list.iter().copied().find(|&i| {
+                            let m = &self.out.mentions[i];
+                            m.tokens.end == look
+                                && !m.nested
+                                && m.kind != MentionKind::Pronoun
+                                && m.kind != MentionKind::Event
+                        })
                     })
                 } else {
                     None
@@ -520,6 +550,7 @@ impl Builder<'_> {
                     self.out.mentions[m].nested = true;
                     self.out.mentions[m].kind = MentionKind::Pronoun; // dropped below
                     self.out.mentions[m].tokens = 0..0;
+                    self.ending_at.entry(0).or_default().push(m);
                 }
                 let arg_start = affiliation.map_or(if comma_form { self.start_of_np(i, r.start) } else { i }, |m| {
                     self.out.mentions[m].tokens.start
@@ -753,8 +784,11 @@ impl Builder<'_> {
         let here = self.out.mentions[before].sentence;
         let pos = self.out.mentions[before].tokens.start;
         let mut best: Option<((u32, u8), usize)> = None;
-        // Mentions are sorted by position: walk back until the window is left.
-        for m in (0..self.out.mentions.len()).rev() {
+        // Mentions are sorted by position, so every earlier one has a smaller index: walk
+        // back from `before` until the window is left (the work is the window's, not the
+        // article's).
+        for m in (0..before).rev() {
+            work::add(1);
             let mm = &self.out.mentions[m];
             if mm.tokens.start >= pos {
                 continue;
@@ -807,7 +841,17 @@ impl Builder<'_> {
         }
         self.out.lede = lede;
         let ent_kind = |b: &Builder, e: usize| b.out.entities[e].kind;
+        // Roles' targets are set after this loop, so the map is made once, here.
+        let mut role_of: HashMap<usize, usize> = HashMap::default();
+        for r in &self.out.roles {
+            work::add(1);
+            if let (Some(&p), Some(&t)) = (self.out.mentions[r.person].targets.first(), r.targets.first()) {
+                role_of.entry(p).or_insert(t);
+            }
+        }
+        let mut described = Described::default();
         for m in 0..n {
+            work::add(1);
             let kind = self.out.mentions[m].kind;
             if !self.out.mentions[m].targets.is_empty() {
                 continue;
@@ -835,17 +879,27 @@ impl Builder<'_> {
                 MentionKind::PersonCountry => {
                     let person = self.recent(m, 2, &|mm| ent_kind(self, mm.targets[0]) == EntityType::Person);
                     person
-                        .and_then(|p| self.affiliation_of(p[0]))
+                        .and_then(|p| self.affiliation_of(&role_of, p[0]))
                         .map(|a| vec![a])
                         .or_else(|| self.recent(m, 3, &|mm| ent_kind(self, mm.targets[0]) == EntityType::Country))
                 }
                 MentionKind::Description => {
                     let class = self.out.mentions[m].class.clone().unwrap_or_default();
-                    self.resolve_description(m, &class)
+                    self.resolve_description(m, &class, &mut described)
                 }
                 _ => None,
             };
             if let Some(t) = resolved {
+                // A resolved pronoun now names its targets for the descriptions after it.
+                if kind != MentionKind::Description {
+                    for (class, index) in described.indexes.iter_mut() {
+                        for (k, &e) in t.iter().enumerate() {
+                            if self.classes_of(e).contains(&class.as_str()) {
+                                index.insert((self.out.mentions[m].tokens.start, m, k), e);
+                            }
+                        }
+                    }
+                }
                 self.out.mentions[m].targets = t;
             }
         }
@@ -868,53 +922,66 @@ impl Builder<'_> {
     fn recent_group(&self, m: usize) -> Option<Vec<usize>> {
         let here = self.out.mentions[m].sentence;
         let pos = self.out.mentions[m].tokens.start;
-        (0..m).rev().find_map(|c| {
+        for c in (0..m).rev() {
+            work::add(1);
             let mm = &self.out.mentions[c];
-            if mm.tokens.start >= pos || here - mm.sentence.min(here) > 1 || mm.nested {
+            if here - mm.sentence.min(here) > 1 {
+                // Sorted by position: everything further back is further away.
                 return None;
             }
-            let g = self.out.groups.get(&c)?;
-            (g.len() >= 2 && self.is_subject(g[0]))
-                .then(|| g.iter().flat_map(|&x| self.out.mentions[x].targets.clone()).collect())
-        })
+            if mm.tokens.start >= pos || mm.nested {
+                continue;
+            }
+            let Some(g) = self.out.groups.get(&c) else { continue };
+            if g.len() >= 2 && self.is_subject(g[0]) {
+                return Some(g.iter().flat_map(|&x| self.out.mentions[x].targets.clone()).collect());
+            }
+        }
+        None
     }
 
-    fn affiliation_of(&self, person: usize) -> Option<usize> {
-        for r in &self.out.roles {
-            if self.out.mentions[r.person].targets.first() == Some(&person) {
-                if let Some(&t) = r.targets.first() {
-                    return Some(t);
-                }
-            }
+    /// A person's state or body: the first role naming one, else the gazetteer's parent.
+    /// `role_of` maps persons to their first role's target (see `resolve`).
+    fn affiliation_of(&self, role_of: &HashMap<usize, usize>, person: usize) -> Option<usize> {
+        if let Some(&t) = role_of.get(&person) {
+            return Some(t);
         }
         let parent = self.out.entities[person].parent.clone()?;
         self.by_id.get(&parent).copied()
     }
 
-    fn resolve_description(&mut self, m: usize, class: &str) -> Option<Vec<usize>> {
+    fn resolve_description(&mut self, m: usize, class: &str, described: &mut Described) -> Option<Vec<usize>> {
         let def = self.lex.grammar.description.iter().find(|d| d.class == class)?.clone();
         let has_class = |b: &Builder, e: usize| b.classes_of(e).contains(&class);
         if def.scope == "article" {
+            // The nearest mention of an entity of the class before this one, else the
+            // nearest after it (ties: the first mention, then its first target), found in
+            // an index of the class's mentions made once per class.
             let pos = self.out.mentions[m].tokens.start;
-            let mut best: Option<(usize, usize)> = None; // (distance key, entity)
-            for mm in &self.out.mentions {
-                if mm.kind == MentionKind::Description || mm.kind == MentionKind::Event {
-                    continue;
-                }
-                for &t in &mm.targets {
-                    if has_class(self, t) {
-                        let key = if mm.tokens.start < pos {
-                            pos - mm.tokens.start
-                        } else {
-                            1_000_000 + mm.tokens.start - pos
-                        };
-                        if best.is_none_or(|(k, _)| key < k) {
-                            best = Some((key, t));
+            if !described.indexes.contains_key(class) {
+                let mut index = BTreeMap::new();
+                for (i, mm) in self.out.mentions.iter().enumerate() {
+                    work::add(1);
+                    if mm.kind == MentionKind::Description || mm.kind == MentionKind::Event {
+                        continue;
+                    }
+                    for (k, &t) in mm.targets.iter().enumerate() {
+                        if has_class(self, t) {
+                            index.insert((mm.tokens.start, i, k), t);
                         }
                     }
                 }
+                described.indexes.insert(class.to_string(), index);
             }
-            if let Some((_, e)) = best {
+            let index = &described.indexes[class];
+            work::add(1 + index.len().max(1).ilog2() as usize);
+            let before = index.range(..(pos, 0, 0)).next_back().map(|(&(start, _, _), _)| start);
+            let best = match before {
+                // The first entry at that position.
+                Some(start) => index.range((start, 0, 0)..).next().map(|(_, &e)| e),
+                None => index.range((pos, 0, 0)..).next().map(|(_, &e)| e),
+            };
+            if let Some(e) = best {
                 return Some(vec![e]);
             }
             // No such entity named: make one from the most salient country, if the class says how.
@@ -922,7 +989,15 @@ impl Builder<'_> {
             else {
                 return None;
             };
-            let country = self.most_salient(EntityType::Country)?;
+            let country = match described.salient_country {
+                Some(c) => c?,
+                None => {
+                    // Counted once: later descriptions without a named entity use it too.
+                    let c = self.most_salient(EntityType::Country);
+                    described.salient_country = Some(c);
+                    c?
+                }
+            };
             let c = self.out.entities[country].clone();
             let e = LocalEntity {
                 id: id_t.replace("{country}", &c.id),

@@ -16,6 +16,8 @@ use crate::mentions::{Entities, MentionKind};
 use crate::model::{EntityType, Evidence, Modality, Relation};
 use crate::syntax::{self, ClauseKind, Spans};
 use crate::text::{Analysis, BlockKind, TokenKind};
+use crate::work;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One side of a relation: the entities it stands for, the mentions that name them and,
 /// for "Ukraine's team", the head noun.
@@ -44,6 +46,10 @@ struct Candidate {
     origin: Option<String>,
 }
 
+/// How many of the latest events an event anaphor ("the strikes") may stand for: far
+/// more than a news article states before referring back, and a bound on the work.
+const MAX_EVENTS_BACK: usize = 256;
+
 /// An event a trigger stated, remembered for the event anaphors that follow.
 struct EventSeen {
     sentence: usize,
@@ -62,6 +68,11 @@ struct Ctx<'a> {
     e: &'a Entities,
     lex: &'a Lexicon,
     block_tokens: Vec<std::ops::Range<usize>>,
+    /// The words of each block a context trigger has looked at, made once per block so
+    /// that a long paragraph full of triggers is not rescanned for each.
+    block_words: std::cell::RefCell<FxHashMap<usize, FxHashSet<&'a str>>>,
+    /// The roles (titles) whose person is named in each sentence.
+    roles_of: Vec<Vec<usize>>,
 }
 
 /// Finds the relations of an article whose entities have been found.
@@ -77,7 +88,14 @@ pub fn find(text: &str, a: &Analysis, e: &Entities, lex: &Lexicon) -> Vec<Relati
             r.end = s.tokens.end;
         }
     }
-    let ctx = Ctx { events: Default::default(), text, a, e, lex, block_tokens };
+    let mut roles_of = vec![Vec::new(); a.sentences.len()];
+    for (ri, r) in e.roles.iter().enumerate() {
+        if let Some(list) = roles_of.get_mut(e.mentions[r.person].sentence) {
+            list.push(ri);
+        }
+    }
+    let ctx =
+        Ctx { events: Default::default(), text, a, e, lex, block_tokens, block_words: Default::default(), roles_of };
     let mut all = Vec::new();
     for si in 0..a.sentences.len() {
         if a.sentences[si].kind == BlockKind::Heading {
@@ -96,10 +114,12 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         let mut lead_in_triggers = Vec::new();
         for t in sent.tokens.clone() {
+            work::add(1);
             if self.e.mention_covering(t).is_some() {
                 continue;
             }
             for tf in self.lex.forms_of(&self.a.tokens[t].lower) {
+                work::add(1);
                 let rest_ok = tf.rest.iter().enumerate().all(|(k, w)| {
                     self.a.tokens.get(t + 1 + k).is_some_and(|x| x.lower == *w && t + 1 + k < sent.tokens.end)
                 });
@@ -156,8 +176,16 @@ impl Ctx<'_> {
                 return None;
             }
         }
-        let in_block =
-            |words: &[String]| toks[self.block_tokens[sent.block].clone()].iter().any(|t| words.contains(&t.lower));
+        let in_block = |words: &[String]| {
+            let mut cache = self.block_words.borrow_mut();
+            let set = cache.entry(sent.block).or_insert_with(|| {
+                let range = self.block_tokens[sent.block].clone();
+                work::add(range.len());
+                toks[range].iter().map(|t| t.lower.as_str()).collect()
+            });
+            work::add(words.len());
+            words.iter().any(|w| set.contains(w.as_str()))
+        };
         if !trig.context.is_empty() && !in_block(&trig.context) {
             return None;
         }
@@ -231,10 +259,14 @@ impl Ctx<'_> {
                     |e: &&EventSeen| e.word == *noun || (noun.len() >= 4 && e.word.ends_with(noun.as_str()));
                 // The latest event named by the same word, else the latest of the same predicate;
                 // the agents of one sentence's event are gathered together.
+                // Only the latest events are candidates, so an article of many events and
+                // many anaphors stays linear.
+                let recent = &events[events.len().saturating_sub(MAX_EVENTS_BACK)..];
+                work::add(recent.len());
                 let pick =
-                    events.iter().rev().find(same_word).map(|e| (e.sentence, Some(e.word.clone()), None)).or_else(
+                    recent.iter().rev().find(same_word).map(|e| (e.sentence, Some(e.word.clone()), None)).or_else(
                         || {
-                            events
+                            recent
                                 .iter()
                                 .rev()
                                 .find(|e| predicates.contains(&&e.predicate))
@@ -242,10 +274,19 @@ impl Ctx<'_> {
                         },
                     );
                 if let Some((sentence, word, predicate)) = pick {
-                    for e in events.iter().filter(|e| {
-                        e.sentence == sentence
-                            && (word.as_ref().is_some_and(|_| same_word(e)) || predicate.as_ref() == Some(&e.predicate))
-                    }) {
+                    // Events are recorded in sentence order: that sentence's are together.
+                    let of_sentence = recent
+                        .iter()
+                        .rev()
+                        .skip_while(|e| e.sentence > sentence)
+                        .take_while(|e| e.sentence == sentence);
+                    let mut chosen: Vec<&EventSeen> = of_sentence
+                        .filter(|e| {
+                            word.as_ref().is_some_and(|_| same_word(e)) || predicate.as_ref() == Some(&e.predicate)
+                        })
+                        .collect();
+                    chosen.reverse();
+                    for e in chosen {
                         for &a in &e.agents {
                             if !arg.targets.contains(&a) {
                                 arg.targets.push(a);
@@ -791,14 +832,20 @@ impl Ctx<'_> {
         let Some(colon) = sent.label_colon else {
             return vec![];
         };
+        // Mentions are sorted by start: only those starting in [lo, hi) are looked at.
         let in_range = |lo: usize, hi: usize| -> Vec<usize> {
-            self.e
-                .mentions
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| !m.nested && m.tokens.start >= lo && m.tokens.end <= hi && !m.targets.is_empty())
-                .map(|(i, _)| i)
-                .collect()
+            let first = self.e.mentions.partition_point(|m| m.tokens.start < lo);
+            let mut found = Vec::new();
+            for (i, m) in self.e.mentions.iter().enumerate().skip(first) {
+                work::add(1);
+                if m.tokens.start >= hi {
+                    break;
+                }
+                if !m.nested && m.tokens.end <= hi && !m.targets.is_empty() {
+                    found.push(i);
+                }
+            }
+            found
         };
         let body = in_range(colon + 1, sent.tokens.end);
         let label = in_range(sent.tokens.start, colon);
@@ -892,11 +939,10 @@ impl Ctx<'_> {
     /// People's titles: "Turkish President Recep Tayyip Erdogan" → leaderOf turkey.
     fn roles(&self, si: usize) -> Vec<Candidate> {
         let mut out = Vec::new();
-        for r in &self.e.roles {
+        for &ri in &self.roles_of[si] {
+            work::add(1);
+            let r = &self.e.roles[ri];
             let pm = &self.e.mentions[r.person];
-            if pm.sentence != si {
-                continue;
-            }
             for &p in &pm.targets {
                 for &o in &r.targets {
                     out.push(Candidate {
@@ -918,25 +964,31 @@ impl Ctx<'_> {
 
     /// Drops relations made redundant by a stronger one on the same pair in the sentence.
     fn subsume(&self, cands: &mut Vec<Candidate>) {
-        let snapshot = cands.clone();
+        // Per unordered pair of entities, the predicates its candidates subsume: one pass
+        // to gather, one to filter, however many candidates a sentence has.
+        let mut subsumed: FxHashMap<(usize, usize), Vec<&str>> = FxHashMap::default();
+        for d in cands.iter() {
+            work::add(1);
+            if let Some(p) = self.lex.predicate(&d.predicate).filter(|p| !p.subsumes.is_empty()) {
+                let pair = (d.subject.min(d.object), d.subject.max(d.object));
+                subsumed.entry(pair).or_default().extend(p.subsumes.iter().map(|s| s.get_ref().as_str()));
+            }
+        }
+        if subsumed.is_empty() {
+            return;
+        }
         cands.retain(|c| {
-            !snapshot.iter().any(|d| {
-                let same_pair = (d.subject == c.subject && d.object == c.object)
-                    || (d.subject == c.object && d.object == c.subject);
-                same_pair
-                    && self
-                        .lex
-                        .predicate(&d.predicate)
-                        .is_some_and(|p| p.subsumes.iter().any(|s| s.get_ref() == &c.predicate))
-            })
+            let pair = (c.subject.min(c.object), c.subject.max(c.object));
+            !subsumed.get(&pair).is_some_and(|ps| ps.contains(&c.predicate.as_str()))
         });
     }
 
     /// One relation per (subject, predicate, object, negated), with all its evidence.
     fn merge(&self, cands: Vec<Candidate>) -> Vec<Relation> {
         let mut by_key: BTreeMap<(usize, String, usize, bool), usize> = BTreeMap::new();
-        let mut out: Vec<(Relation, Vec<usize>)> = Vec::new();
+        let mut out: Vec<(Relation, usize)> = Vec::new();
         for c in cands {
+            work::add(1);
             let (mut s, mut o) = (c.subject, c.object);
             let symmetric = self.lex.predicate(&c.predicate).is_some_and(|p| p.symmetric);
             if symmetric && self.e.entities[s].id > self.e.entities[o].id {
@@ -952,9 +1004,10 @@ impl Ctx<'_> {
             };
             match by_key.get(&key) {
                 Some(&i) => {
-                    let (r, sents) = &mut out[i];
-                    if !sents.contains(&c.sentence) {
-                        sents.push(c.sentence);
+                    let (r, last) = &mut out[i];
+                    // Candidates come in sentence order: a repeated sentence is the last one.
+                    if *last != c.sentence {
+                        *last = c.sentence;
                         r.evidence.push(ev);
                     }
                     r.confidence = r.confidence.max(round2(c.confidence));
@@ -975,7 +1028,7 @@ impl Ctx<'_> {
                             rule: c.rule,
                             evidence: vec![ev],
                         },
-                        vec![c.sentence],
+                        c.sentence,
                     ));
                 }
             }

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::io::Write;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{Seek, Write};
 use std::path::Path;
 
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
@@ -77,18 +78,139 @@ impl Syntax {
 pub struct KgStore {
     store: Store,
     ns: Namespace,
+    /// The writer's lock, held for the store's lifetime (see [`KgStore::open`]).
+    _writer: Option<File>,
+}
+
+/// The on-disk store's entry points, which exist only with the `rocksdb` feature; without
+/// it (the fuzz targets' build) they say so instead.
+#[cfg(feature = "rocksdb")]
+mod disk {
+    use oxigraph::store::StorageError;
+    use oxigraph::store::Store;
+    use std::fs;
+    use std::path::Path;
+
+    /// Opens the store at `path` (whose lock the caller holds), creating it first when
+    /// there is none. Creation is made atomic: oxigraph writes a new store's first
+    /// records as it opens it, and a store killed in between cannot be opened read-only
+    /// afterwards. So a new store is made in a folder of its own and its files are moved
+    /// in, RocksDB's `CURRENT` last: before that file, `path` holds no store at all (and
+    /// the leftovers of an interrupted creation are cleared); after it, a complete one.
+    pub fn open(path: &Path) -> Result<Store, StorageError> {
+        if !path.join("CURRENT").exists() {
+            create(path)?;
+        }
+        Store::open(path)
+    }
+
+    fn create(path: &Path) -> Result<(), StorageError> {
+        for entry in fs::read_dir(path)? {
+            let entry = entry?;
+            if entry.file_name() == super::LOCK_FILE {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(entry.path())?;
+            } else {
+                fs::remove_file(entry.path())?;
+            }
+        }
+        let fresh = path.join(".newskg-creating");
+        drop(Store::open(&fresh)?);
+        for entry in fs::read_dir(&fresh)? {
+            let name = entry?.file_name();
+            if name != "CURRENT" {
+                fs::rename(fresh.join(&name), path.join(&name))?;
+            }
+        }
+        fs::rename(fresh.join("CURRENT"), path.join("CURRENT"))?;
+        fs::remove_dir(&fresh)?;
+        // The renames are durable once the folder itself is synced.
+        fs::File::open(path)?.sync_all()?;
+        Ok(())
+    }
+
+    pub fn open_read_only(path: &Path) -> Result<Store, StorageError> {
+        Store::open_read_only(path)
+    }
+
+    pub fn flush(store: &Store) -> Result<(), StorageError> {
+        store.flush()
+    }
+}
+
+#[cfg(not(feature = "rocksdb"))]
+mod disk {
+    use oxigraph::store::Store;
+    use std::path::Path;
+
+    const NO_DISK: &str = "this newskg was built without the on-disk store (cargo feature `rocksdb`)";
+
+    pub fn open(_: &Path) -> Result<Store, &'static str> {
+        Err(NO_DISK)
+    }
+
+    pub fn open_read_only(_: &Path) -> Result<Store, &'static str> {
+        Err(NO_DISK)
+    }
+
+    pub fn flush(_: &Store) -> Result<(), &'static str> {
+        Ok(())
+    }
+}
+
+/// The file in a store's folder that its one writer locks.
+pub const LOCK_FILE: &str = "newskg.lock";
+
+/// Takes the exclusive writer lock of the store folder `path` (creating the folder),
+/// and writes who holds it into the lock file for the next writer's error message.
+/// The lock is the operating system's (`flock`), so a writer that dies, even by
+/// `kill -9`, releases it: there is never a stale lock to remove by hand.
+fn lock_for_writing(path: &Path) -> Result<File, StoreError> {
+    let cannot = |e: std::io::Error| StoreError(format!("cannot lock the store {}: {e}", path.display()));
+    fs::create_dir_all(path).map_err(cannot)?;
+    let lock_path = path.join(LOCK_FILE);
+    let mut file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(cannot)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&lock_path).unwrap_or_default();
+            let holder = holder.trim();
+            return Err(StoreError(format!(
+                "the store {} is being written by another process{}\nonly one build or writable server may use a store at a time: wait for it to finish or stop it (readers such as query, export, dump and serve without --writable can run alongside it)",
+                path.display(),
+                if holder.is_empty() { String::new() } else { format!(" ({holder})") }
+            )));
+        }
+        Err(TryLockError::Error(e)) => return Err(cannot(e)),
+    }
+    let command: Vec<String> = std::env::args().collect();
+    let since = rdf::now_xsd();
+    // Who holds the lock is a courtesy for the error above; failing to write it is harmless.
+    let _ = file
+        .set_len(0)
+        .and_then(|_| file.rewind())
+        .and_then(|_| writeln!(file, "pid {}, since {since}: {}", std::process::id(), command.join(" ")));
+    Ok(file)
 }
 
 impl KgStore {
     /// Opens (creating if needed) the store at `path` for writing.
+    ///
+    /// A writer holds the store's lock until the `KgStore` is dropped: a second writer
+    /// (another build, a writable server) gets an error naming the holder instead of
+    /// interleaving its writes. Readers take no lock.
     pub fn open(path: &Path, ns: Namespace) -> Result<KgStore, StoreError> {
-        let store = Store::open(path).map_err(|e| {
+        let lock = lock_for_writing(path)?;
+        let store = disk::open(path).map_err(|e| {
             StoreError(format!(
-                "cannot open the store {}: {e}\n(is another newskg build or server using it? only one writer at a time)",
+                "cannot open the store {}: {e}\n(is another program using it? only one writer at a time)",
                 path.display()
             ))
         })?;
-        Ok(KgStore { store, ns })
+        Ok(KgStore { store, ns, _writer: Some(lock) })
     }
 
     /// Opens an existing store at `path` for reading.
@@ -100,13 +222,13 @@ impl KgStore {
             )));
         }
         let store =
-            Store::open_read_only(path).map_err(|e| err(&format!("cannot open the store {}", path.display()), e))?;
-        Ok(KgStore { store, ns })
+            disk::open_read_only(path).map_err(|e| err(&format!("cannot open the store {}", path.display()), e))?;
+        Ok(KgStore { store, ns, _writer: None })
     }
 
     /// An in-memory store (tests, validation of files).
     pub fn in_memory(ns: Namespace) -> Result<KgStore, StoreError> {
-        Ok(KgStore { store: Store::new().map_err(|e| err("cannot create a store", e))?, ns })
+        Ok(KgStore { store: Store::new().map_err(|e| err("cannot create a store", e))?, ns, _writer: None })
     }
 
     /// The namespace of instance IRIs.
@@ -292,7 +414,7 @@ impl KgStore {
     /// Moves what the write-ahead log holds into the store's tables. Without it, every
     /// later read-only open replays the log: seconds for a large build.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.store.flush().map_err(|e| err("cannot flush the store", e))
+        disk::flush(&self.store).map_err(|e| err("cannot flush the store", e))
     }
 
     /// Whether the store has a named graph `iri`.

@@ -165,6 +165,7 @@ pub fn coordinate(
 
 /// Computes the clauses and skipped stretches of the sentence `range`.
 pub fn analyse_sentence(lex: &Lexicon, tokens: &[Token], spans: &dyn Spans, range: Range<usize>) -> SentenceSyntax {
+    crate::work::add(range.len());
     let g = &lex.grammar;
     let mut skips: Vec<Range<usize>> = Vec::new();
     let n_end = range.end;

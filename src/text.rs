@@ -128,6 +128,7 @@ fn blocks(text: &str, body: Range<usize>) -> Vec<(Range<usize>, BlockKind)> {
         pos += raw.len();
     }
     let n = lines.len();
+    crate::work::add(n);
     for i in 0..n {
         let r = lines[i].clone();
         let line = &text[r.clone()];
@@ -206,6 +207,7 @@ fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
     let s = &text[range.clone()];
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let n = chars.len();
+    crate::work::add(n);
     let at = |i: usize| chars.get(i).map(|&(_, c)| c);
     let off = |i: usize| if i < n { chars[i].0 } else { s.len() } + range.start;
     let mut i = 0;
@@ -302,6 +304,7 @@ fn split_sentences(tokens: &[Token], range: Range<usize>, block: usize, kind: Bl
     let mut start = range.start;
     let mut i = range.start;
     let end = range.end;
+    crate::work::add(end - start);
     while i < end {
         let t = &tokens[i];
         let is_end = kind != BlockKind::Heading

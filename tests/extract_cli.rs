@@ -211,7 +211,11 @@ fn fifty_megabytes_without_punctuation_is_processed() {
     let unit = "russia and iran talked without any stop ";
     let text: String = unit.repeat(50 * 1024 * 1024 / unit.len());
     fs::write(&path, &text).unwrap();
+    // Over the default size limit (10 MB): skipped with a warning, unless the limit is raised.
     let o = run(&["extract", "--compact", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("over the article size limit of 10.0 MB"));
+    let o = run(&["extract", "--compact", "--max-article-size", "64MB", path.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(doc["entities"].as_array().unwrap().is_empty(), "lowercase words are not names");

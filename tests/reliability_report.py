@@ -7,8 +7,12 @@ data lost. This script runs those tests in release mode with the variable set, t
 joins the sections under a header naming the machine and the date. A failing test
 stops the report: the figures are only written for a passing run.
 
-    python3 tests/reliability_report.py            # writes RELIABILITY.md
-    python3 tests/reliability_report.py --out F    # elsewhere
+    python3 tests/reliability_report.py              # writes RELIABILITY.md
+    python3 tests/reliability_report.py --fuzz 300   # also fuzzes each target 300 s
+    python3 tests/reliability_report.py --out F      # elsewhere
+
+--fuzz needs cargo-fuzz (cargo install cargo-fuzz); its figures are libFuzzer's own
+final statistics.
 """
 
 import argparse
@@ -20,6 +24,37 @@ import sys
 import tempfile
 
 TESTS = ["robustness", "properties", "server_load"]
+FUZZ_TARGETS = ["article", "extract", "export"]
+
+
+def fuzz(root: str, seconds: int) -> str:
+    """Runs each fuzz target for `seconds`; a Markdown section of libFuzzer's statistics."""
+    env = dict(os.environ, RUSTC_BOOTSTRAP="1")
+    env.setdefault("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/newskg-fuzz"))
+    rows = []
+    for t in FUZZ_TARGETS:
+        cmd = ["cargo", "fuzz", "run", "-O", t, "--", f"-max_total_time={seconds}", "-print_final_stats=1"]
+        print("running:", " ".join(cmd), file=sys.stderr)
+        r = subprocess.run(cmd, cwd=os.path.join(root, "fuzz"), env=env, capture_output=True, text=True)
+        stats = {}
+        for line in r.stderr.splitlines():
+            if line.startswith("stat::"):
+                k, v = line[len("stat::"):].split(":", 1)
+                stats[k.strip()] = v.strip()
+        if r.returncode != 0 or "number_of_executed_units" not in stats:
+            print(r.stderr[-4000:], file=sys.stderr)
+            raise SystemExit(f"fuzz target {t} failed (exit {r.returncode}): see fuzz/artifacts/{t}/")
+        rows.append(
+            f"| `{t}` | {seconds} | {int(stats['number_of_executed_units']):,} | {stats['average_exec_per_sec']} "
+            f"| {stats['new_units_added']} | {stats['peak_rss_mb']} | 0 |"
+        )
+    return (
+        "## Fuzzing (cargo fuzz, libFuzzer)\n\n"
+        "Coverage-guided runs of the targets in `fuzz/` (checks shared with `tests/properties.rs`),\n"
+        "each starting from the corpus earlier runs left in `fuzz/corpus/`.\n\n"
+        "| target | seconds | inputs executed | per second | new coverage units | peak RSS MB | crashes |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
 
 
 def machine() -> str:
@@ -47,6 +82,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--out", default=os.path.join(root, "RELIABILITY.md"))
+    ap.add_argument("--fuzz", type=int, metavar="SECONDS", help="also run each fuzz target this long")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="newskg-reliability-") as d:
         env = dict(os.environ, NEWSKG_RELIABILITY_DIR=d)
@@ -58,6 +94,9 @@ def main() -> int:
         if r.returncode != 0:
             print("the tests failed: RELIABILITY.md is not written", file=sys.stderr)
             return r.returncode
+        if args.fuzz:
+            with open(os.path.join(d, "zz-fuzz.md"), "w") as f:
+                f.write(fuzz(root, args.fuzz))
         sections = sorted(f for f in os.listdir(d) if f.endswith(".md"))
         if not sections:
             print("no test wrote figures: is NEWSKG_RELIABILITY_DIR read by tests/common?", file=sys.stderr)

@@ -2,12 +2,10 @@
 //! they write with independent readers (Python rdflib and pySHACL).
 
 mod common;
-use common::{bin, ok, python_code as python, root, run, sample, sample_store_in, tmpdir};
+use common::{ok, python_code as python, root, run, sample, sample_store_in, tmpdir};
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+use std::path::PathBuf;
 
 /// A store with the sample article built into it.
 fn sample_store(name: &str) -> (PathBuf, String) {
@@ -189,7 +187,7 @@ else:
 fn shapes_accept_the_sample_and_reject_a_broken_graph() {
     let (dir, store) = sample_store("shacl");
     let out = ok(run(&["validate", "--store", &store]));
-    assert!(out.starts_with("conforms:"), "{out}");
+    assert!(out.starts_with("integrity: the store opens and its indexes agree\nconforms:"), "{out}");
 
     let graph = first_value(&store, "SELECT ?g WHERE { ?g a nkg:Article }");
     let good = dir.join("good.ttl");
@@ -230,62 +228,6 @@ print(text)
         assert!(report.contains(needle), "{needle} not reported:\n{report}");
     }
     assert!(report.contains("evidence: \""), "violations show their evidence sentence:\n{report}");
-}
-
-/// Distinct articles of the genre, made from the sample by varying its sentences.
-fn write_articles(dir: &Path, n: usize) {
-    let base = fs::read_to_string(sample()).unwrap();
-    let actors = ["France", "Germany", "Japan", "India", "Brazil", "Turkey", "Egypt", "Canada", "Kenya", "Mexico"];
-    for i in 0..n {
-        let a = actors[i % actors.len()];
-        let b = actors[(i / actors.len() + 1 + i) % actors.len()];
-        let extra = format!("\n\n{a} condemned {b} on day {i}. {b} rejected the criticism of {a}.\n");
-        fs::write(dir.join(format!("a{i:04}.txt")), format!("{base}{extra}")).unwrap();
-    }
-}
-
-#[test]
-fn killing_a_build_loses_nothing() {
-    let dir = tmpdir("store", "kill");
-    let articles = dir.join("articles");
-    fs::create_dir_all(&articles).unwrap();
-    write_articles(&articles, 300);
-    let clean = dir.join("clean.store");
-    let started = std::time::Instant::now();
-    ok(run(&["build", articles.to_str().unwrap(), "--store", clean.to_str().unwrap()]));
-    let full = started.elapsed().as_millis() as u64;
-    let per_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g";
-    let reference = query(clean.to_str().unwrap(), per_graph, "csv");
-
-    let store = dir.join("killed.store");
-    let mut killed = 0;
-    // Kill at points spread over a build (each partial build makes the next one shorter).
-    for percent in [10u64, 20, 35, 15, 50, 25, 70, 10] {
-        let delay_ms = full * percent / 100;
-        let mut child = bin()
-            .args(["build", articles.to_str().unwrap(), "--store", store.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        if child.try_wait().unwrap().is_none() {
-            // SIGKILL: no chance to clean up.
-            child.kill().unwrap();
-            killed += 1;
-        }
-        child.wait().unwrap();
-    }
-    assert!(killed >= 3, "only {killed} builds were killed mid-way: the corpus is too small to test this");
-    ok(run(&["build", articles.to_str().unwrap(), "--store", store.to_str().unwrap()]));
-    assert_eq!(
-        query(store.to_str().unwrap(), per_graph, "csv"),
-        reference,
-        "after {killed} kills the store differs from a clean build"
-    );
-    let out = ok(run(&["validate", "--store", store.to_str().unwrap()]));
-    assert!(out.starts_with("conforms:"), "{out}");
-    println!("killed {killed} builds; store equals a clean build");
 }
 
 #[test]

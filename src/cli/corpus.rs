@@ -13,7 +13,7 @@ use anyhow::{bail, Result};
 use clap::ValueEnum;
 
 use newskg::article;
-use newskg::input::{self, Document, Stats};
+use newskg::input::{self, Document, Limits, Stats};
 use newskg::model::{Extraction, Modality};
 use newskg::pipeline::{self, Flow};
 use newskg::rdf::{self, ArticleGraph, Namespace};
@@ -36,7 +36,15 @@ const WINDOW_PER_THREAD: usize = 256;
 
 /// Quads gathered before the store takes them in one atomic bulk load: large enough
 /// that each load is efficient, small enough to stay well under the memory budget.
-const BATCH_QUADS: usize = 250_000;
+pub const DEFAULT_BATCH_QUADS: usize = 250_000;
+
+/// How `build` reads and loads.
+pub struct BuildOptions {
+    pub threads: usize,
+    pub limits: Limits,
+    /// Quads per atomic bulk load (`--batch-quads`).
+    pub batch_quads: usize,
+}
 
 /// The worker threads to use: `requested`, or every core.
 pub fn thread_count(requested: Option<usize>) -> usize {
@@ -80,12 +88,14 @@ pub fn extract_document(ex: &Extractor, doc: Document) -> Extraction {
 /// Reads `inputs` on the pipeline's reader thread, printing input warnings as they come.
 fn read_all<'a>(
     inputs: &'a [String],
+    limits: Limits,
     stats: &'a mut Stats,
 ) -> impl FnOnce(&mut dyn FnMut(Document) -> bool) + Send + 'a {
     move |sink| {
         let mut open = true;
         *stats = input::read_inputs(
             inputs,
+            limits,
             &mut |doc| {
                 if open {
                     open = sink(doc);
@@ -135,6 +145,7 @@ fn ignore_broken_pipe(r: io::Result<()>) -> io::Result<()> {
 pub fn extract(
     ex: &Extractor,
     inputs: &[String],
+    limits: Limits,
     format: OutputFormat,
     include_hypothetical: bool,
     compact: bool,
@@ -150,7 +161,7 @@ pub fn extract(
     pipeline::ordered_map(
         threads,
         threads * WINDOW_PER_THREAD,
-        read_all(inputs, &mut stats),
+        read_all(inputs, limits, &mut stats),
         |doc| extract_one(ex, doc),
         |e| {
             for w in &e.warnings {
@@ -232,8 +243,9 @@ pub fn build(
     ns: Namespace,
     inputs: &[String],
     store_path: &Path,
-    threads: usize,
+    options: BuildOptions,
 ) -> Result<ExitCode> {
+    let BuildOptions { threads, limits, batch_quads: batch_limit } = options;
     let store = KgStore::open(store_path, ns.clone())?;
     store.load_ontology(ontology)?;
     let prov = rdf::Provenance::now();
@@ -269,7 +281,7 @@ pub fn build(
         pipeline::ordered_map(
             threads,
             threads * WINDOW_PER_THREAD,
-            read_all(inputs, &mut stats),
+            read_all(inputs, limits, &mut stats),
             |doc| {
                 let e = extract_one(ex, doc);
                 let graph = ArticleGraph::new(&ns, &e.extraction, &prov);
@@ -284,7 +296,7 @@ pub fn build(
                 bytes += size;
                 batch_quads += graph.len();
                 batch.push(graph);
-                if batch_quads >= BATCH_QUADS {
+                if batch_quads >= batch_limit.max(1) {
                     batch_quads = 0;
                     // The writer stopped on an error: stop reading; it tells why.
                     if batch_tx.send(std::mem::take(&mut batch)).is_err() {

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use newskg::input::{self, Document};
+use newskg::input::{self, Document, Limits};
 use newskg::rdf::{self, NQuads, Namespace, Provenance};
 use newskg::shards::{Manifest, ShardWriter, MANIFEST};
 use newskg::Extractor;
@@ -84,6 +84,7 @@ pub fn run(
     ns: Namespace,
     ontology_ttl: &str,
     inputs: &[String],
+    limits: Limits,
     args: &NquadsArgs,
 ) -> Result<ExitCode> {
     let prov = provenance(args)?;
@@ -124,6 +125,7 @@ pub fn run(
     let mut failure: Option<anyhow::Error> = None;
     let stats = input::read_inputs(
         inputs,
+        limits,
         &mut |doc: Document| {
             if failure.is_some() {
                 return;
