@@ -220,9 +220,16 @@ enum Command {
         /// Refuse results with more rows than this (answered with 400: add a LIMIT).
         #[arg(long, value_name = "N", default_value_t = 100_000)]
         max_rows: usize,
-        /// Largest request body accepted, in bytes.
+        /// Largest request body accepted, in bytes (larger ones are answered with 413).
         #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
         max_body: usize,
+        /// Close a connection whose client takes longer than this to send a request's head
+        /// or body (408), to send its next request, or to read the answer.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        client_timeout: f64,
+        /// Connections served at once; more wait until one closes.
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        max_connections: usize,
         /// Allow SPARQL Update and Graph Store writes (PUT, POST, DELETE /store) from
         /// clients that send Authorization: Bearer TOKEN. Takes the store's write lock.
         #[arg(long, requires = "token")]
@@ -429,7 +436,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     out.flush()?;
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(e @ (QueryError::Syntax(_) | QueryError::Evaluation(_) | QueryError::Service(_))) => {
+                Err(
+                    e @ (QueryError::Syntax(_)
+                    | QueryError::Evaluation(_)
+                    | QueryError::Service(_)
+                    | QueryError::Unsupported(_)),
+                ) => {
                     let origin = file.as_ref().map_or(String::new(), |f| format!("{}: ", f.display()));
                     eprintln!("newskg: error: {origin}{e}");
                     Ok(ExitCode::from(1))
@@ -456,7 +468,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Push(args) => cli::push::run(args, namespace(&cli)?),
         Command::Validate { store, file, shapes } => validate(&cli, store, file.as_deref(), shapes.as_deref()),
-        Command::Serve { store, host, port, timeout, max_rows, max_body, writable, token, stop_after } => {
+        Command::Serve {
+            store,
+            host,
+            port,
+            timeout,
+            max_rows,
+            max_body,
+            client_timeout,
+            max_connections,
+            writable,
+            token,
+            stop_after,
+        } => {
             let st = if *writable {
                 KgStore::open(store, namespace(&cli)?)?
             } else {
@@ -464,9 +488,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let gazetteer = load_gazetteer(&cli)?;
             let config = newskg::server::Config {
-                timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
+                timeout: seconds("--timeout", *timeout)?,
                 max_rows: *max_rows,
                 max_body: *max_body,
+                client_timeout: seconds("--client-timeout", *client_timeout)?,
+                max_connections: (*max_connections).max(1),
+                release_memory: Some(release_memory),
                 token: if *writable { token.clone() } else { None },
                 ..newskg::server::Config::default()
             };
@@ -481,6 +508,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Gives the memory this thread freed back to the system. mimalloc keeps a thread's freed
+/// pages (for the thread's next allocations) until it allocates again or exits; the server
+/// calls this after each query, so an idle server does not keep the peak of the large
+/// queries it answered (measured: 600 MB after twenty cross products, 50-180 MB with it;
+/// no cost measurable on small queries).
+fn release_memory() {
+    // SAFETY: mi_collect has no preconditions; it only frees what is already free.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// A time limit given in seconds (at least a millisecond).
+fn seconds(flag: &str, s: f64) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s.max(0.001))
+        .with_context(|| format!("{flag} {s}: give a number of seconds"))
 }
 
 fn serve(
