@@ -538,7 +538,7 @@ fn serve(
         .enable_all()
         .build()
         .context("cannot start the server's runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let writable = config.token.is_some();
         let server = newskg::server::bind(addr, store, config, affiliations)
             .await
@@ -578,7 +578,12 @@ fn serve(
         };
         server.run(shutdown).await.context("the server failed")?;
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Every request has been answered by now. What may still run is an evaluation that
+    // timed out and that oxigraph stops only late (a cross product of three patterns can
+    // take minutes to notice): it must not keep the process from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    served
 }
 
 /// The store at `store_path`, or, when RDF files are given, an in-memory store holding
