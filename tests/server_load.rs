@@ -39,8 +39,9 @@ const MAX_ROWS: usize = 2_000;
 /// enforced at all, never a slow machine.
 const MARGIN: Duration = Duration::from_secs(10);
 /// Growth of the server's resident memory allowed over the 9,000 requests after the
-/// warm-up: a leak of 4 KiB a request would exceed it.
-const RSS_GROWTH_LIMIT: u64 = 32 << 20;
+/// warm-up: a leak of 8 KiB a request would exceed it. (Measured growth: -4 to +30 MiB,
+/// what the allocator happens to keep for its threads at the moment of the sample.)
+const RSS_GROWTH_LIMIT: u64 = 64 << 20;
 /// No client waits longer than this for any answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
