@@ -4,12 +4,15 @@
 
 use std::fmt;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::Term;
+use oxigraph::model::{NamedNode, Term};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 pub use oxigraph::sparql::CancellationToken;
-use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use oxigraph::sparql::{
+    DefaultServiceHandler, PreparedSparqlQuery, QueryEvaluationError, QueryResults, QuerySolutionIter, SparqlEvaluator,
+};
 
 use crate::store::KgStore;
 
@@ -65,8 +68,10 @@ pub enum QueryError {
     Syntax(String),
     /// The query parsed but could not be evaluated.
     Evaluation(String),
-    /// The query calls a remote SERVICE, which newskg never does.
+    /// The query calls a remote SERVICE (named here), which newskg never does.
     Service(String),
+    /// The query asks for something the evaluator does not offer (a custom function).
+    Unsupported(String),
     /// The query was cancelled (its time ran out).
     Cancelled,
     /// The results have more rows than allowed.
@@ -82,8 +87,9 @@ impl fmt::Display for QueryError {
             QueryError::Evaluation(m) => write!(f, "the query failed: {m}"),
             QueryError::Service(s) => write!(
                 f,
-                "the query calls SERVICE <{s}>: federated queries are refused, newskg makes no outbound requests"
+                "the query calls SERVICE {s}: federated queries are refused, newskg makes no outbound requests"
             ),
+            QueryError::Unsupported(m) => write!(f, "the query cannot be run: {m}"),
             QueryError::Cancelled => write!(f, "the query was stopped: it ran out of time"),
             QueryError::TooLarge(n) => {
                 write!(f, "the results have more than {n} rows: add a LIMIT or narrow the query")
@@ -103,8 +109,14 @@ impl From<std::io::Error> for QueryError {
 
 fn evaluation(e: QueryEvaluationError) -> QueryError {
     match e {
-        QueryEvaluationError::UnsupportedService(name) => QueryError::Service(name.into_string()),
+        QueryEvaluationError::UnsupportedService(name) => QueryError::Service(name.to_string()),
+        QueryEvaluationError::InvalidServiceName(term) => QueryError::Service(term.to_string()),
+        QueryEvaluationError::UnboundService => QueryError::Service("with an unbound variable".into()),
+        QueryEvaluationError::Service(e) => QueryError::Service(e.to_string()),
         QueryEvaluationError::Cancelled => QueryError::Cancelled,
+        e @ (QueryEvaluationError::UnsupportedCustomFunction(_)
+        | QueryEvaluationError::UnsupportedCustomFunctionArity { .. }
+        | QueryEvaluationError::NotExistingSubstitutedVariable(_)) => QueryError::Unsupported(e.to_string()),
         e => QueryError::Evaluation(e.to_string()),
     }
 }
@@ -114,6 +126,34 @@ pub struct Prepared<'s> {
     store: &'s KgStore,
     query: PreparedSparqlQuery,
     prefixes: Vec<(&'static str, String)>,
+    services: NoService,
+}
+
+/// The handler of every `SERVICE` call: refuses it and remembers the first service asked
+/// for, so that `SERVICE SILENT`, whose failure the standard says to swallow, is refused
+/// as well. It replaces oxigraph's HTTP handler, so no query can make a request even in a
+/// build with oxigraph's HTTP client.
+#[derive(Clone, Default)]
+struct NoService(Arc<Mutex<Option<String>>>);
+
+impl NoService {
+    fn called(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl DefaultServiceHandler for NoService {
+    type Error = QueryEvaluationError;
+
+    fn handle(
+        &self,
+        service_name: &NamedNode,
+        _pattern: &spargebra::algebra::GraphPattern,
+        _base_iri: Option<&oxiri::Iri<String>>,
+    ) -> Result<QuerySolutionIter<'static>, QueryEvaluationError> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| service_name.to_string());
+        Err(QueryEvaluationError::UnsupportedService(service_name.clone()))
+    }
 }
 
 /// Limits on one evaluation.
@@ -125,9 +165,9 @@ pub struct Limits {
     pub max_rows: Option<usize>,
 }
 
-/// An evaluator with the store's prefixes predeclared.
-fn evaluator(prefixes: &[(&'static str, String)]) -> Result<SparqlEvaluator, QueryError> {
-    let mut evaluator = SparqlEvaluator::new();
+/// An evaluator with the store's prefixes predeclared and `services` answering `SERVICE`.
+fn evaluator(prefixes: &[(&'static str, String)], services: &NoService) -> Result<SparqlEvaluator, QueryError> {
+    let mut evaluator = SparqlEvaluator::new().with_default_service_handler(services.clone());
     for (p, iri) in prefixes {
         evaluator = evaluator.with_prefix(*p, iri.as_str()).map_err(|e| QueryError::Evaluation(e.to_string()))?;
     }
@@ -135,11 +175,12 @@ fn evaluator(prefixes: &[(&'static str, String)]) -> Result<SparqlEvaluator, Que
 }
 
 /// Parses `query` for `store` (prefixes predeclared, default graph the union of all graphs
-/// unless the query names its dataset). No SERVICE call ever leaves the process: oxigraph is
-/// built without its HTTP client, so SERVICE fails with [`QueryError::Service`].
+/// unless the query names its dataset). No SERVICE call ever leaves the process: every
+/// one, `SERVICE SILENT` included, fails the query with [`QueryError::Service`].
 pub fn prepare<'s>(store: &'s KgStore, query: &str, limits: &Limits) -> Result<Prepared<'s>, QueryError> {
     let prefixes = store.namespace().prefixes();
-    let mut evaluator = evaluator(&prefixes)?;
+    let services = NoService::default();
+    let mut evaluator = evaluator(&prefixes, &services)?;
     if let Some(token) = &limits.cancel {
         evaluator = evaluator.with_cancellation_token(token.clone());
     }
@@ -147,14 +188,29 @@ pub fn prepare<'s>(store: &'s KgStore, query: &str, limits: &Limits) -> Result<P
     if prepared.dataset().is_default_dataset() {
         prepared.dataset_mut().set_default_graph_as_union();
     }
-    Ok(Prepared { store, query: prepared, prefixes })
+    Ok(Prepared { store, query: prepared, prefixes, services })
 }
 
 impl Prepared<'_> {
     /// Runs the query and writes its results in the format `choose` picks for the query's
     /// form (a solutions format for SELECT and ASK, a graph format for CONSTRUCT and
     /// DESCRIBE; a mismatched choice becomes JSON or Turtle). Returns the format written.
+    /// A query that called `SERVICE` fails, whatever it wrote.
     pub fn write(
+        self,
+        choose: &dyn Fn(Form) -> ResultFormat,
+        limits: &Limits,
+        out: &mut dyn Write,
+    ) -> Result<ResultFormat, QueryError> {
+        let services = self.services.clone();
+        let written = self.write_results(choose, limits, out);
+        match services.called() {
+            Some(service) => Err(QueryError::Service(service)),
+            None => written,
+        }
+    }
+
+    fn write_results(
         self,
         choose: &dyn Fn(Form) -> ResultFormat,
         limits: &Limits,
@@ -247,7 +303,7 @@ pub fn run(store: &KgStore, query: &str, format: ResultFormat, out: &mut dyn Wri
 
 /// Runs a SPARQL 1.1 Update on `store` (only a writable server does this).
 pub fn update(store: &KgStore, update: &str) -> Result<(), QueryError> {
-    let prepared = evaluator(&store.namespace().prefixes())?
+    let prepared = evaluator(&store.namespace().prefixes(), &NoService::default())?
         .parse_update(update)
         .map_err(|e| QueryError::Syntax(e.to_string()))?;
     prepared.on_store(store.inner()).execute().map_err(|e| QueryError::Evaluation(e.to_string()))
@@ -295,4 +351,33 @@ fn write_table(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> 
         writeln!(out, "{}", line(r))?;
     }
     writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rdf::Namespace;
+
+    fn run_json(store: &KgStore, q: &str) -> Result<String, QueryError> {
+        let mut out = Vec::new();
+        run(store, q, ResultFormat::Json, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn every_service_call_is_refused_silent_or_not() {
+        let store = KgStore::in_memory(Namespace::default()).unwrap();
+        for q in [
+            "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+            "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+            "SELECT * WHERE { ?a ?b ?c OPTIONAL { SERVICE SILENT <http://127.0.0.1:9/x> { ?c ?d ?e } } }",
+            "SELECT * WHERE { VALUES ?svc { <http://127.0.0.1:9/a> } SERVICE ?svc { ?s ?p ?o } }",
+        ] {
+            match run_json(&store, q) {
+                Err(QueryError::Service(s)) => assert!(s.contains("127.0.0.1:9") || s.contains("unbound"), "{q}: {s}"),
+                other => panic!("{q}: {:?}", other.map_err(|e| e.to_string())),
+            }
+        }
+        assert!(run_json(&store, "ASK { }").unwrap().contains("true"));
+    }
 }

@@ -4,9 +4,11 @@
 //! explorer page (`/`), whose files are compiled into the binary.
 //!
 //! Built on axum and tokio (see ARCHITECTURE.md for why). SPARQL runs on tokio's
-//! blocking pool with a cancellation token: a query over its time is cancelled, not left
-//! running. Read-only unless started writable with a bearer token; SERVICE is refused
-//! (the binary has no HTTP client, so no query can make an outbound request).
+//! blocking pool with a cancellation token: a query over its time, or whose client went
+//! away, is cancelled, not left running. Clients get a time limit too: to send a request's
+//! head and body, to send the next request on an idle connection, and to read the answer.
+//! Read-only unless started writable with a bearer token; SERVICE is refused (no query can
+//! make an outbound request).
 
 // Helpers return a ready error `Response` to send: a cold path where boxing buys nothing.
 #![allow(clippy::result_large_err)]
@@ -14,17 +16,25 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde_json::{json, Value};
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
 
 use crate::export::{self, Drawing};
 use crate::graph::{self, Affiliations, Aggregate, Filter};
@@ -51,8 +61,18 @@ pub struct Config {
     /// With a token the server is writable: SPARQL Update and Graph Store writes need
     /// `Authorization: Bearer <token>`. Without one it is read-only.
     pub token: Option<String>,
-    /// Queries evaluated at once; more wait their turn.
+    /// Queries evaluated at once, and apart as many pieces of the server's own heavy work
+    /// (graph layouts, dumps); more wait their turn, within their time limit.
     pub concurrent_queries: usize,
+    /// How long a client may take to send a request's head, to send its body, to send the
+    /// next request on an idle connection, and to take the next part of an answer; past
+    /// it, the connection is closed (408 for a body).
+    pub client_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Called on the worker thread after each piece of heavy work (a query, a layout, a
+    /// dump): the binary passes its allocator's way to give freed memory back at once.
+    pub release_memory: Option<fn()>,
 }
 
 impl Default for Config {
@@ -63,6 +83,9 @@ impl Default for Config {
             max_body: 1 << 20,
             token: None,
             concurrent_queries: 16,
+            client_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            release_memory: None,
         }
     }
 }
@@ -72,13 +95,23 @@ struct AppState {
     config: Config,
     affiliations: Affiliations,
     records: RwLock<Option<Arc<GraphRecords>>>,
-    queries: Semaphore,
+    /// Held by the one request reading the records.
+    reading_records: tokio::sync::Mutex<()>,
+    /// Counts writes, so records read across a write are not kept.
+    writes: AtomicU64,
+    /// Held by each evaluation until it has really stopped (not merely timed out).
+    queries: Arc<Semaphore>,
+    /// The same for the server's own heavy work (layouts, dumps), apart: queries that will
+    /// not stop cannot lock the explorer out.
+    work: Arc<Semaphore>,
 }
 
 /// A bound server, ready to run.
 pub struct Server {
     listener: tokio::net::TcpListener,
     app: Router,
+    client_timeout: Duration,
+    max_connections: usize,
 }
 
 /// Binds `addr` (port 0 picks a free port) for `store`. `affiliations` serves
@@ -86,12 +119,16 @@ pub struct Server {
 pub async fn bind(addr: SocketAddr, store: KgStore, config: Config, affiliations: Affiliations) -> io::Result<Server> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let max_body = config.max_body;
+    let (client_timeout, max_connections) = (config.client_timeout, config.max_connections.max(1));
     let state = Arc::new(AppState {
         store,
-        queries: Semaphore::new(config.concurrent_queries.max(1)),
+        queries: Arc::new(Semaphore::new(config.concurrent_queries.max(1))),
+        work: Arc::new(Semaphore::new(config.concurrent_queries.max(1))),
         config,
         affiliations,
         records: RwLock::new(None),
+        reading_records: tokio::sync::Mutex::new(()),
+        writes: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/", get(|| async { page("text/html; charset=utf-8", assets::INDEX_HTML) }))
@@ -105,7 +142,7 @@ pub async fn bind(addr: SocketAddr, store: KgStore, config: Config, affiliations
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page: see / for the explorer, /sparql for SPARQL") })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state);
-    Ok(Server { listener, app })
+    Ok(Server { listener, app, client_timeout, max_connections })
 }
 
 impl Server {
@@ -115,8 +152,171 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
+    ///
+    /// The accept loop is hyper's HTTP/1.1 server as `axum::serve` runs it, plus what
+    /// `axum::serve` cannot configure: a header read timeout (which also closes idle
+    /// keep-alive connections), a write timeout, a limit on open connections, and a
+    /// lingering close so a client still sending a refused body reads its answer.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await
+        let Server { listener, app, client_timeout, max_connections } = self;
+        let slots = Arc::new(Semaphore::new(max_connections));
+        // Dropping `stop` asks every connection to finish; `done` closes when all have.
+        let (stop, stopping) = watch::channel(());
+        let (done, running) = watch::channel(());
+        let mut shutdown = pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.expect("the connection semaphore is never closed"),
+                () = &mut shutdown => break,
+            };
+            let tcp = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _)) => tcp,
+                    Err(e) if is_connection_error(&e) => continue,
+                    // Out of file descriptors or the like: wait for connections to end.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = tcp.set_nodelay(true);
+            let io = TokioIo::new(Patient::new(tcp, client_timeout));
+            let service = TowerToHyperService::new(app.clone());
+            let (mut stopping, running) = (stopping.clone(), running.clone());
+            tokio::spawn(async move {
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(TokioTimer::new()).header_read_timeout(client_timeout);
+                let mut conn = pin!(http.serve_connection(io, service));
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = stopping.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                }
+                drop((slot, running));
+            });
+        }
+        drop(listener);
+        drop((stop, running));
+        done.closed().await;
+        Ok(())
+    }
+}
+
+/// Errors of one connection attempt, not of the listener.
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// How long, and how many bytes of a request nobody will read, a closing connection
+/// waits for and discards, so the client sees the answer and not a reset.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 16 << 20;
+
+/// A client connection with a write timeout and a lingering close. A write that makes no
+/// progress for `patience` (the client stopped reading) fails, which ends the connection.
+/// Shutting down sends the FIN after the answer, then reads and discards what the client
+/// still sends, for a short while: closing a socket with unread data would make the kernel
+/// reset the connection, and the client could lose the answer (413 for a body too large).
+struct Patient {
+    tcp: TcpStream,
+    patience: Duration,
+    stalled: Option<Pin<Box<Sleep>>>,
+    linger: Option<Linger>,
+}
+
+struct Linger {
+    deadline: Pin<Box<Sleep>>,
+    sent_fin: bool,
+    discarded: usize,
+}
+
+impl Patient {
+    fn new(tcp: TcpStream, patience: Duration) -> Patient {
+        Patient { tcp, patience, stalled: None, linger: None }
+    }
+
+    /// A write's outcome, failed when it has waited for the client too long.
+    fn waited<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let patience = self.patience;
+        let timer = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(patience)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client has not read its answer within the client timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for Patient {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Patient {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.tcp).poll_write(cx, buf);
+        this.waited(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs);
+        this.waited(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.tcp).poll_flush(cx);
+        this.waited(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let linger = this.linger.get_or_insert_with(|| Linger {
+            deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
+            sent_fin: false,
+            discarded: 0,
+        });
+        if !linger.sent_fin {
+            if ready!(Pin::new(&mut this.tcp).poll_shutdown(cx)).is_err() {
+                return Poll::Ready(Ok(()));
+            }
+            linger.sent_fin = true;
+        }
+        let mut scratch = [0u8; 8192];
+        while linger.discarded < LINGER_BYTES {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.tcp).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => linger.discarded += buf.filled().len(),
+                // The client closed its side (or the connection broke): done.
+                Poll::Ready(_) => return Poll::Ready(Ok(())),
+                Poll::Pending => return linger.deadline.as_mut().poll(cx).map(Ok),
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -216,7 +416,9 @@ fn negotiate(form: Form, accept: &[String], format_param: Option<&str>) -> Resul
 
 fn query_error(e: QueryError, timeout: Duration) -> Response {
     match e {
-        QueryError::Syntax(_) | QueryError::TooLarge(_) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        QueryError::Syntax(_) | QueryError::TooLarge(_) | QueryError::Unsupported(_) => {
+            error(StatusCode::BAD_REQUEST, e.to_string())
+        }
         QueryError::Service(_) => error(StatusCode::FORBIDDEN, e.to_string()),
         QueryError::Cancelled => error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -229,21 +431,81 @@ fn query_error(e: QueryError, timeout: Duration) -> Response {
     }
 }
 
+/// Cancels its token when dropped: when the answer is sent, or when the client went away
+/// and the handler was dropped with the evaluation still running.
+struct CancelOnDrop(CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// 503 for work that found no free slot in time.
+fn busy(timeout: Duration) -> Response {
+    let mut r = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "the server is busy: no slot came free within {} s, the server's time limit (--timeout); try again",
+            timeout.as_secs_f64()
+        ),
+    );
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// One of `slots`, waited for until `deadline` (then 503). Blocking work keeps its slot
+/// until it really ends, so the slots bound the CPU the server spends.
+async fn slot(
+    state: &AppState,
+    slots: &Arc<Semaphore>,
+    deadline: tokio::time::Instant,
+) -> Result<OwnedSemaphorePermit, Response> {
+    match tokio::time::timeout_at(deadline, slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down")),
+        Err(_) => Err(busy(state.config.timeout)),
+    }
+}
+
+/// Runs heavy blocking work (a graph layout, a dump) in a slot.
+async fn heavy<T: Send + 'static>(state: &AppState, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+    let permit = slot(state, &state.work, tokio::time::Instant::now() + state.config.timeout).await?;
+    let release = state.config.release_memory;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let done = work();
+        release.inspect(|f| f());
+        done
+    })
+    .await
+    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, format!("the work failed: {e}")))
+}
+
 async fn run_query(state: Arc<AppState>, text: String, accept: Vec<String>, format_param: Option<String>) -> Response {
-    let Ok(_permit) = state.queries.acquire().await else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
-    };
     let token = CancellationToken::new();
+    let _cancel = CancelOnDrop(token.clone());
     let limits = Limits { cancel: Some(token.clone()), max_rows: Some(state.config.max_rows) };
     let timeout = state.config.timeout;
+    // The time limit covers waiting for a slot as well: it is the longest a client waits.
+    let deadline = tokio::time::Instant::now() + timeout;
+    let permit = match slot(&state, &state.queries, deadline).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let st = state.clone();
     let task = tokio::task::spawn_blocking(move || {
-        let prepared = query::prepare(&st.store, &text, &limits)?;
-        let mut body = Vec::new();
-        let chosen = prepared.write(&|form| negotiate(form, &accept, format_param.as_deref()), &limits, &mut body)?;
-        Ok::<_, QueryError>((chosen, body))
+        let _permit = permit;
+        let answer = query::prepare(&st.store, &text, &limits).and_then(|prepared| {
+            let mut body = Vec::new();
+            let chosen =
+                prepared.write(&|form| negotiate(form, &accept, format_param.as_deref()), &limits, &mut body)?;
+            Ok((chosen, body))
+        });
+        st.config.release_memory.inspect(|f| f());
+        answer
     });
-    match tokio::time::timeout(timeout, task).await {
+    match tokio::time::timeout_at(deadline, task).await {
         Err(_) => {
             token.cancel();
             query_error(QueryError::Cancelled, timeout)
@@ -251,6 +513,43 @@ async fn run_query(state: Arc<AppState>, text: String, accept: Vec<String>, form
         Ok(Err(join)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("the query failed: {join}")),
         Ok(Ok(Err(e))) => query_error(e, timeout),
         Ok(Ok(Ok((format, body)))) => ([(header::CONTENT_TYPE, format.media_type())], body).into_response(),
+    }
+}
+
+/// The request body, read within the client timeout and the size limit: 413 for a body
+/// larger than `--max-body` (at once when its Content-Length says so, else when the limit
+/// is reached: nothing more is read or kept), 408 for a body that does not arrive in time.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let limit = state.config.max_body;
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {limit} bytes, the server's limit (--max-body)"),
+        )
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(state.config.client_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(s) = source {
+                if s.is::<http_body_util::LengthLimitError>() {
+                    return Err(too_large());
+                }
+                source = s.source();
+            }
+            Err(error(StatusCode::BAD_REQUEST, format!("cannot read the request body: {e}")))
+        }
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s, the server's limit (--client-timeout)",
+                state.config.client_timeout.as_secs_f64()
+            ),
+        )),
     }
 }
 
@@ -286,7 +585,7 @@ async fn run_update(state: Arc<AppState>, headers: &HeaderMap, text: String) -> 
     let st = state.clone();
     match tokio::task::spawn_blocking(move || query::update(&st.store, &text)).await {
         Ok(Ok(())) => {
-            *state.records.write().unwrap_or_else(|e| e.into_inner()) = None;
+            forget_records(&state);
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(Err(e @ QueryError::Syntax(_))) => error(StatusCode::BAD_REQUEST, e.to_string()),
@@ -319,8 +618,12 @@ async fn sparql_post(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_body(&state, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let url_pairs = form_pairs(q.as_deref().unwrap_or(""));
     let content_type = media_type(&headers);
     let Ok(text) = String::from_utf8(body.to_vec()) else {
@@ -390,7 +693,7 @@ async fn store_get(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery, he
         Syntax::JsonLd => "application/ld+json",
     };
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || {
+    let result = heavy(&state, move || {
         let mut body = Vec::new();
         match &target {
             Some(Some(g)) => {
@@ -409,7 +712,7 @@ async fn store_get(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery, he
         Ok(Ok(Some(body))) => ([(header::CONTENT_TYPE, media)], body).into_response(),
         Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "no such graph in the store"),
         Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r,
     }
 }
 
@@ -417,11 +720,15 @@ async fn store_write(
     state: Arc<AppState>,
     q: Option<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
     replace: bool,
 ) -> Response {
     let target = match write_target(&state, q.as_deref(), &headers) {
         Ok(t) => t,
+        Err(r) => return r,
+    };
+    let body = match read_body(&state, &headers, body).await {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let media = media_type(&headers);
@@ -429,7 +736,7 @@ async fn store_write(
     let existed = target.as_deref().map(|g| st.store.has_graph(g).unwrap_or(false)).unwrap_or(true);
     let result =
         tokio::task::spawn_blocking(move || st.store.write_graph(target.as_deref(), &media, &body, replace)).await;
-    *state.records.write().unwrap_or_else(|e| e.into_inner()) = None;
+    forget_records(&state);
     match result {
         Ok(Ok(())) if existed => StatusCode::NO_CONTENT.into_response(),
         Ok(Ok(())) => StatusCode::CREATED.into_response(),
@@ -460,7 +767,7 @@ async fn store_put(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     store_write(state, q, headers, body, true).await
 }
@@ -469,7 +776,7 @@ async fn store_post(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     store_write(state, q, headers, body, false).await
 }
@@ -481,7 +788,7 @@ async fn store_delete(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery,
     };
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || st.store.remove_graph(target.as_deref())).await;
-    *state.records.write().unwrap_or_else(|e| e.into_inner()) = None;
+    forget_records(&state);
     match result {
         Ok(Ok(true)) => StatusCode::NO_CONTENT.into_response(),
         Ok(Ok(false)) => error(StatusCode::NOT_FOUND, "no such graph in the store"),
@@ -491,21 +798,38 @@ async fn store_delete(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery,
 }
 
 /// The store's records, read once and kept until a write.
+/// Only one request reads them; the others wait for its result (within the time limit).
 async fn records(state: &Arc<AppState>) -> Result<Arc<GraphRecords>, Response> {
-    if let Some(r) = state.records.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        return Ok(r.clone());
+    let cached = || state.records.read().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(r) = cached() {
+        return Ok(r);
     }
+    let Ok(_reading) = tokio::time::timeout(state.config.timeout, state.reading_records.lock()).await else {
+        return Err(busy(state.config.timeout));
+    };
+    if let Some(r) = cached() {
+        return Ok(r);
+    }
+    let generation = state.writes.load(Ordering::SeqCst);
     let st = state.clone();
-    let read = tokio::task::spawn_blocking(move || st.store.graph_records()).await;
-    match read {
-        Ok(Ok(r)) => {
+    match heavy(state, move || st.store.graph_records()).await? {
+        Ok(r) => {
             let r = Arc::new(r);
-            *state.records.write().unwrap_or_else(|e| e.into_inner()) = Some(r.clone());
+            let mut slot = state.records.write().unwrap_or_else(|e| e.into_inner());
+            // A write while they were read makes them stale: serve them this once only.
+            if state.writes.load(Ordering::SeqCst) == generation {
+                *slot = Some(r.clone());
+            }
             Ok(r)
         }
-        Ok(Err(e)) => Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
         Err(e) => Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
+}
+
+/// After a write: the records are read again when next needed.
+fn forget_records(state: &AppState) {
+    state.writes.fetch_add(1, Ordering::SeqCst);
+    *state.records.write().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
 /// The export filters from query parameters (lists comma-separated or repeated).
@@ -560,7 +884,7 @@ async fn api_graph(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) ->
         Err(r) => return r,
     };
     let st = state.clone();
-    let built = tokio::task::spawn_blocking(move || {
+    let built = heavy(&state, move || {
         let g = graph::project(&records, &filter, &st.affiliations)?;
         Ok::<_, graph::FilterError>(export::cytoscape_value(&Drawing::new(&g)))
     })
@@ -568,7 +892,7 @@ async fn api_graph(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) ->
     match built {
         Ok(Ok(v)) => axum::Json(v).into_response(),
         Ok(Err(e)) => json_error(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r,
     }
 }
 
