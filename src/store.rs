@@ -104,19 +104,47 @@ mod disk {
         Store::open(path)
     }
 
+    /// Whether a file name is one RocksDB or an interrupted creation leaves in a store
+    /// folder (the only files `create` may remove).
+    fn is_store_file(name: &str) -> bool {
+        let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+        matches!(name, "LOCK" | "LOG" | "IDENTITY" | CREATING | super::LOCK_FILE)
+            || name.starts_with("MANIFEST-")
+            || name.starts_with("OPTIONS-")
+            || name.starts_with("LOG.old.")
+            || matches!(ext, "log" | "sst" | "dbtmp" | "blob")
+    }
+
+    const CREATING: &str = ".newskg-creating";
+
     fn create(path: &Path) -> Result<(), StorageError> {
+        let mut leftovers = Vec::new();
         for entry in fs::read_dir(path)? {
             let entry = entry?;
-            if entry.file_name() == super::LOCK_FILE {
-                continue;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !is_store_file(&name) {
+                // Never delete what newskg did not write: this is someone's folder.
+                return Err(StorageError::Other(
+                    format!(
+                        "{} holds {name:?} and other files that are not a store's: give --store a new or empty folder",
+                        path.display()
+                    )
+                    .into(),
+                ));
             }
+            if name != super::LOCK_FILE {
+                leftovers.push(entry);
+            }
+        }
+        for entry in leftovers {
             if entry.file_type()?.is_dir() {
                 fs::remove_dir_all(entry.path())?;
             } else {
                 fs::remove_file(entry.path())?;
             }
         }
-        let fresh = path.join(".newskg-creating");
+        let fresh = path.join(CREATING);
         drop(Store::open(&fresh)?);
         for entry in fs::read_dir(&fresh)? {
             let name = entry?.file_name();
@@ -204,12 +232,8 @@ impl KgStore {
     /// interleaving its writes. Readers take no lock.
     pub fn open(path: &Path, ns: Namespace) -> Result<KgStore, StoreError> {
         let lock = lock_for_writing(path)?;
-        let store = disk::open(path).map_err(|e| {
-            StoreError(format!(
-                "cannot open the store {}: {e}\n(is another program using it? only one writer at a time)",
-                path.display()
-            ))
-        })?;
+        let store =
+            disk::open(path).map_err(|e| StoreError(format!("cannot open the store {}: {e}", path.display())))?;
         Ok(KgStore { store, ns, _writer: Some(lock) })
     }
 
@@ -851,6 +875,26 @@ mod tests {
     fn graph(ex: &Extractor, st: &KgStore, source: &str, text: &str) -> ArticleGraph {
         let (a, _) = article::parse(text.to_string(), source, Format::Plain, &GivenMeta::default());
         ArticleGraph::new(st.namespace(), &ex.extract(&a), &Provenance::now())
+    }
+
+    #[test]
+    fn a_folder_of_other_files_is_not_taken_for_a_store() {
+        let dir = std::env::temp_dir().join(format!("newskg-store-foreign-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let e = KgStore::open(&dir, Namespace::default()).err().expect("refused");
+        assert!(e.to_string().contains("not a store's: give --store a new or empty folder"), "{e}");
+        assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+        // The leftovers of an interrupted creation, by contrast, are cleared and the store made.
+        fs::remove_file(dir.join("notes.txt")).unwrap();
+        fs::create_dir_all(dir.join(".newskg-creating")).unwrap();
+        fs::write(dir.join("000004.log"), "partial").unwrap();
+        let st = KgStore::open(&dir, Namespace::default()).unwrap();
+        assert_eq!(st.counts().unwrap().triples, 0);
+        drop(st);
+        assert!(dir.join("CURRENT").exists() && !dir.join(".newskg-creating").exists());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
