@@ -841,11 +841,13 @@ impl Builder<'_> {
         }
         self.out.lede = lede;
         let ent_kind = |b: &Builder, e: usize| b.out.entities[e].kind;
-        // Roles' targets are set after this loop, so the map is made once, here.
+        // A titled person's state or body, from the first title that names one ("Russian
+        // Foreign Minister Sergei Lavrov"): made once, for the "his country" mentions below.
         let mut role_of: HashMap<usize, usize> = HashMap::default();
         for r in &self.out.roles {
             work::add(1);
-            if let (Some(&p), Some(&t)) = (self.out.mentions[r.person].targets.first(), r.targets.first()) {
+            let affiliation = r.affiliation.and_then(|a| self.out.mentions[a].targets.first());
+            if let (Some(&p), Some(&t)) = (self.out.mentions[r.person].targets.first(), affiliation) {
                 role_of.entry(p).or_insert(t);
             }
         }

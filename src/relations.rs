@@ -1188,6 +1188,15 @@ mod tests {
     }
 
     #[test]
+    fn his_country_is_the_state_his_title_names() {
+        // Not the country of the sentence before: the one "Kenyan Foreign Minister" names.
+        let text = "Kenyan Foreign Minister Musalia Mudavadi visited Moscow on Monday. Mudavadi said his country recognised the Taliban.";
+        let found = rels(text);
+        assert!(found.contains(&"kenya recognizes taliban".to_string()), "{found:?}");
+        assert!(!found.contains(&"russia recognizes taliban".to_string()), "{found:?}");
+    }
+
+    #[test]
     fn coreference_prefers_the_nearest_sentence() {
         let text = "The Israeli military said it hit targets. Iran, Hezbollah's backer, warned Israel. Tehran has supplied the group with rockets.";
         assert!(rels(text).contains(&"iran providesAidTo hezbollah".to_string()), "{:?}", rels(text));

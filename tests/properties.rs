@@ -119,7 +119,9 @@ fn news_like() -> impl Strategy<Value = String> {
     })
 }
 
-fn run(cases: u32, strategy: impl Strategy<Value = String>, test: impl Fn(&str)) -> usize {
+/// Runs `test` on `cases` values of `strategy` (a failure panics with proptest's shrunk
+/// input); returns how many values were tried.
+fn run<T: std::fmt::Debug>(cases: u32, strategy: impl Strategy<Value = T>, test: impl Fn(&T)) -> usize {
     let tried = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     runner
@@ -166,8 +168,6 @@ fn extraction_never_panics_and_offsets_index_the_text() {
 
 #[test]
 fn export_writers_never_panic_and_stay_well_formed() {
-    let tried = AtomicUsize::new(0);
-    let mut runner = TestRunner::new(Config { cases: 800, failure_persistence: None, ..Config::default() });
     let fields = prop::collection::vec(
         prop_oneof![
             any::<String>(),
@@ -176,14 +176,7 @@ fn export_writers_never_panic_and_stay_well_formed() {
         ],
         1..12,
     );
-    runner
-        .run(&fields, |f| {
-            tried.fetch_add(1, Ordering::Relaxed);
-            check_exports(&f);
-            Ok(())
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
-    let tried = tried.into_inner();
+    let tried = run(800, fields, |f| check_exports(f));
     common::report(
         "properties-export",
         &format!(
@@ -200,8 +193,7 @@ fn export_writers_never_panic_and_stay_well_formed() {
 #[test]
 fn json_lines_reader_accounts_for_every_line() {
     let dir = common::tmpdir("props", "jsonl");
-    let tried = AtomicUsize::new(0);
-    let mut runner = TestRunner::new(Config { cases: 300, failure_persistence: None, ..Config::default() });
+    let files = AtomicUsize::new(0);
     let lines = prop::collection::vec(
         prop_oneof![
             arbitrary_text(),
@@ -210,34 +202,29 @@ fn json_lines_reader_accounts_for_every_line() {
         ],
         0..20,
     );
-    runner
-        .run(&lines, |lines| {
-            let n = tried.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("{n}.jsonl"));
-            let body: String = lines.iter().map(|l| l.replace('\n', " ") + "\n").collect();
-            std::fs::write(&path, &body).unwrap();
-            let (mut docs, mut warnings) = (0, 0);
-            let stats = input::read_inputs(
-                &[path.display().to_string()],
-                input::Limits::default(),
-                &mut |_| docs += 1,
-                &mut |_| warnings += 1,
-            );
-            let non_blank = body.lines().filter(|l| !l.trim().is_empty()).count();
-            assert_eq!(stats.documents, docs);
-            assert_eq!(stats.documents + stats.skipped, non_blank, "a line was neither read nor reported");
-            assert!(warnings >= stats.skipped);
-            Ok(())
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+    let tried = run(300, lines, |lines| {
+        let path = dir.join(format!("{}.jsonl", files.fetch_add(1, Ordering::Relaxed)));
+        let body: String = lines.iter().map(|l| l.replace('\n', " ") + "\n").collect();
+        std::fs::write(&path, &body).unwrap();
+        let (mut docs, mut warnings) = (0, 0);
+        let stats = input::read_inputs(
+            &[path.display().to_string()],
+            input::Limits::default(),
+            &mut |_| docs += 1,
+            &mut |_| warnings += 1,
+        );
+        let non_blank = body.lines().filter(|l| !l.trim().is_empty()).count();
+        assert_eq!(stats.documents, docs);
+        assert_eq!(stats.documents + stats.skipped, non_blank, "a line was neither read nor reported");
+        assert!(warnings >= stats.skipped);
+    });
     common::report(
         "properties-jsonl",
         &format!(
             "## Property tests: JSON Lines reader\n\n\
              Files of generated lines (valid records, other JSON, arbitrary bytes): every non-blank line\n\
              is either delivered or reported with a warning naming it.\n\n\
-             | files | lines lost |\n|---|---|\n| {} | 0 |\n",
-            tried.into_inner()
+             | files | lines lost |\n|---|---|\n| {tried} | 0 |\n"
         ),
     );
 }
