@@ -23,7 +23,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -118,7 +118,6 @@ pub struct Server {
 /// `aggregate=state`.
 pub async fn bind(addr: SocketAddr, store: KgStore, config: Config, affiliations: Affiliations) -> io::Result<Server> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let max_body = config.max_body;
     let (client_timeout, max_connections) = (config.client_timeout, config.max_connections.max(1));
     let state = Arc::new(AppState {
         store,
@@ -140,7 +139,6 @@ pub async fn bind(addr: SocketAddr, store: KgStore, config: Config, affiliations
         .route("/api/entity/{id}", get(api_entity))
         .route("/api/meta", get(api_meta))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page: see / for the explorer, /sparql for SPARQL") })
-        .layer(DefaultBodyLimit::max(max_body))
         .with_state(state);
     Ok(Server { listener, app, client_timeout, max_connections })
 }
